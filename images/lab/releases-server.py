@@ -1,0 +1,63 @@
+"""Stand-in for https://releases.example.com inside the lab network.
+
+Serves /app-v2.tar.gz (a small application archive made at start) over HTTPS with the
+certificate the keygen service signed, so the lesson's get_url task runs unchanged.
+"""
+import http.server
+import io
+import os
+import ssl
+import tarfile
+import time
+
+KEYS = os.environ.get("LAB_KEYS", "/keys")
+SIZE = int(os.environ.get("RELEASE_SIZE_BYTES", str(2 * 1024 * 1024)))
+
+
+def build_archive() -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+        files = {
+            "app-v2/VERSION": b"2.0.0\n",
+            "app-v2/README": b"Demo application served by the lab's releases.example.com stand-in.\n",
+            "app-v2/data.bin": os.urandom(SIZE),
+        }
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime, info.mode = len(data), int(time.time()), 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+ARCHIVE = build_archive()
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (http.server's naming)
+        if self.path.split("?")[0] in ("/app-v2.tar.gz", "/releases/app-v2.tar.gz"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/gzip")
+            self.send_header("Content-Length", str(len(ARCHIVE)))
+            self.end_headers()
+            self.wfile.write(ARCHIVE)
+        elif self.path == "/health":
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok\n")
+        else:
+            self.send_error(404, "only /app-v2.tar.gz is served here")
+
+    do_HEAD = do_GET
+
+
+def main():
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(f"{KEYS}/releases.crt", f"{KEYS}/releases.key")
+    server = http.server.ThreadingHTTPServer(("0.0.0.0", 443), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    print(f"releases.example.com stand-in: serving app-v2.tar.gz ({len(ARCHIVE)} bytes)", flush=True)
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# wait-healthy.sh TIMEOUT [SERVICE...]: wait until the stack's containers are healthy.
+# With no services named, every long-running service of the project is waited for.
+set -euo pipefail
+timeout=${1:-300}; shift || true
+compose=${COMPOSE:-$(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)}
+deadline=$((SECONDS + timeout))
+while :; do
+  ids=$($compose ps -q "$@" 2>/dev/null || true)
+  pending=()
+  for id in $ids; do
+    read -r name state health < <(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
+    case "$name" in *keygen*) continue ;; esac
+    [ "$state" = running ] && [ "$health" = healthy ] || pending+=("${name#/}:$state/$health")
+  done
+  if [ -n "$ids" ] && [ ${#pending[@]} -eq 0 ]; then echo "all healthy"; exit 0; fi
+  if [ $SECONDS -ge $deadline ]; then
+    echo "not healthy after ${timeout}s: ${pending[*]:-no containers}" >&2
+    $compose ps >&2 || true
+    exit 1
+  fi
+  sleep 1
+done

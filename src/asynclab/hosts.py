@@ -1,0 +1,215 @@
+"""Control the lab's containers from the host, with the Docker SDK.
+
+Status, a command on a target, a reset of the targets to a clean state, and stopping or
+starting one host for fault demos. This needs the Docker engine, so it works on the host
+only: the learners' ``lab`` container has no Docker socket, on purpose.
+"""
+from __future__ import annotations
+
+import io
+import os
+import tarfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import HostControlUnavailable, LabError, LabNotRunning
+from .inventory import ANSIBLE_CFG, GROUPS_FILE, LAB_HOSTS as TARGETS, Target, in_lab_container
+
+ROLE_LABEL = "org.asynclab.role"
+PROJECT_LABEL = "com.docker.compose.project"
+SERVICE_LABEL = "com.docker.compose.service"
+CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "asynclab"
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
+    """Call predicate until it returns something truthy; raise TimeoutError after timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
+        time.sleep(interval)
+
+
+@dataclass
+class HostStatus:
+    name: str
+    state: str  # running, exited, ...
+    health: str  # healthy, starting, unhealthy, none
+    address: str | None
+
+    @property
+    def ready(self) -> bool:
+        return self.state == "running" and self.health == "healthy"
+
+
+def _docker_client():
+    if in_lab_container():
+        raise HostControlUnavailable(
+            "host control needs the Docker engine, which the lab container has no access to "
+            "(on purpose). Run it from the host: `make reset`, `make status`."
+        )
+    try:
+        import docker
+
+        client = docker.from_env()
+        client.ping()
+        return client
+    except Exception as exc:  # docker missing, engine down, no permission
+        raise LabNotRunning(f"the Docker engine cannot be reached: {exc}") from None
+
+
+class Lab:
+    """One running lab: a compose project with the five targets and the lab container."""
+
+    def __init__(self, project: str, client=None):
+        self.project = project
+        self.client = client or _docker_client()
+
+    # ---- finding the lab ---------------------------------------------------------------
+    @classmethod
+    def find(cls, project: str | None = None) -> "Lab":
+        """The lab's compose project: the one given, $ASYNCLAB_PROJECT, or the only one running."""
+        client = _docker_client()
+        project = project or os.environ.get("ASYNCLAB_PROJECT") or os.environ.get("COMPOSE_PROJECT_NAME")
+        containers = client.containers.list(all=True, filters={"label": f"{ROLE_LABEL}=target"})
+        projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in containers})
+        if project:
+            if project not in projects:
+                raise LabNotRunning(f"no lab containers in the compose project '{project}'")
+            return cls(project, client)
+        if not projects:
+            raise LabNotRunning("no lab containers found")
+        if len(projects) > 1:
+            raise LabError(
+                f"several labs are running ({', '.join(projects)}): "
+                "set ASYNCLAB_PROJECT to the one to use"
+            )
+        return cls(projects[0], client)
+
+    def _containers(self, role: str | None = None):
+        labels = [f"{PROJECT_LABEL}={self.project}"]
+        if role:
+            labels.append(f"{ROLE_LABEL}={role}")
+        return self.client.containers.list(all=True, filters={"label": labels})
+
+    def container(self, name: str):
+        for c in self._containers():
+            if c.labels.get(SERVICE_LABEL) == name:
+                return c
+        known = ", ".join(sorted(c.labels.get(SERVICE_LABEL, "?") for c in self._containers()))
+        raise LabError(f"no container '{name}' in the lab (it has: {known})")
+
+    # ---- status ------------------------------------------------------------------------
+    def status(self) -> dict[str, HostStatus]:
+        out = {}
+        for c in self._containers():
+            c.reload()
+            name = c.labels.get(SERVICE_LABEL, c.name)
+            health = c.attrs.get("State", {}).get("Health", {}).get("Status", "none")
+            out[name] = HostStatus(name, c.status, health, self._address(c))
+        return dict(sorted(out.items()))
+
+    def _address(self, container) -> str | None:
+        nets = container.attrs.get("NetworkSettings", {}).get("Networks", {}) or {}
+        for net_name, net in nets.items():
+            if net_name.endswith("_targets") and net.get("IPAddress"):
+                return net["IPAddress"]
+        return None
+
+    def wait_healthy(self, hosts=None, timeout: float = 180) -> None:
+        wanted = list(hosts or TARGETS)
+
+        def all_ready():
+            st = self.status()
+            return all(st.get(h) and st[h].ready for h in wanted)
+
+        wait_until(all_ready, timeout, 1.0, what=f"healthy hosts {', '.join(wanted)}")
+
+    # ---- commands ----------------------------------------------------------------------
+    def exec(self, host: str, command: str | list[str], user: str = "root", timeout: float | None = None) -> tuple[int, str]:
+        """Run a command on a target (through Docker, not SSH); return (exit code, output)."""
+        c = self.container(host)
+        if c.status != "running":
+            raise LabError(f"{host} is not running ({c.status}): start it with Lab.start('{host}') or `make lab`")
+        cmd = ["bash", "-lc", command] if isinstance(command, str) else list(command)
+        if timeout:
+            cmd = ["timeout", str(int(timeout))] + cmd
+        rc, output = c.exec_run(cmd, user=user, demux=False)
+        return rc, (output or b"").decode(errors="replace")
+
+    def reset(self, hosts=None) -> dict[str, str]:
+        """Bring the targets back to a clean state (starting any that were stopped)."""
+        wanted = list(hosts or TARGETS)
+        for h in wanted:
+            if self.container(h).status != "running":
+                self.start(h, wait=False)
+        self.wait_healthy(wanted)
+        out = {}
+        for h in wanted:
+            rc, text = self.exec(h, ["/usr/local/sbin/lab-reset"])
+            if rc != 0:
+                raise LabError(f"reset of {h} failed (exit {rc}): {text.strip()}")
+            out[h] = text.strip()
+        return out
+
+    def stop(self, host: str, timeout: int = 5) -> None:
+        self.container(host).stop(timeout=timeout)
+
+    def kill(self, host: str) -> None:
+        self.container(host).kill()
+
+    def start(self, host: str, wait: bool = True, timeout: float = 120) -> None:
+        self.container(host).start()
+        if wait:
+            self.wait_healthy([host], timeout)
+
+    def configure_workload(self, name: str, hosts=None, **settings) -> None:
+        """Set a workload's defaults on hosts, e.g. configure_workload('backup', seconds=8)."""
+        lines = "\n".join(f"LAB_{k.upper()}={int(v) if isinstance(v, bool) else v}" for k, v in settings.items())
+        for h in hosts or TARGETS:
+            rc, text = self.exec(h, f"mkdir -p /etc/lab/workload.d && printf '%s\\n' '{lines}' > /etc/lab/workload.d/{name}.env")
+            if rc != 0:
+                raise LabError(f"could not configure {name} on {h}: {text}")
+
+    # ---- reaching the targets over SSH from the host -------------------------------------
+    def private_key(self) -> Path:
+        """Copy this install's private key out of the `keys` volume (cached, mode 0600)."""
+        c = self.container("lab")
+        try:
+            stream, _ = c.get_archive("/etc/lab-keys/id_ed25519")
+        except Exception as exc:
+            raise LabNotRunning(f"the lab container has no SSH key yet: {exc}") from None
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            key = tar.extractfile(tar.getmembers()[0]).read()
+        path = CACHE / self.project / "id_ed25519"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_bytes() != key:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(key)
+            tmp.chmod(0o600)
+            tmp.replace(path)
+        return path
+
+    def ansible_target(self) -> Target:
+        """Inventory and settings for running playbooks from the host against this lab."""
+        status = self.status()
+        if not any(h in status for h in TARGETS):
+            raise LabNotRunning(f"the compose project '{self.project}' has no target hosts")
+        lines = ["all:", "  hosts:"]
+        for h in TARGETS:
+            st = status.get(h)
+            # A stopped host keeps its name as address: Ansible then reports it unreachable.
+            address = st.address if st and st.address else f"{h}.unreachable.invalid"
+            lines.append(f"    {h}:\n      ansible_host: {address}")
+        path = CACHE / self.project / "hosts.yml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+        env = {
+            "ANSIBLE_CONFIG": str(ANSIBLE_CFG),
+            "ANSIBLE_PRIVATE_KEY_FILE": str(self.private_key()),
+        }
+        return Target(inventory=[str(GROUPS_FILE), str(path)], env=env, where="host")

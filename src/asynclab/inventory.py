@@ -1,0 +1,107 @@
+"""Where the lab's hosts are, and how to reach them, seen from where we run.
+
+Inside the ``lab`` container the answer is fixed: /etc/ansible/hosts and ansible.cfg are
+preset and the targets resolve by name. From the host, the same groups are used and each
+target's address and the per-install key are taken from the running containers.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .errors import UnknownHostPattern
+
+DATA = Path(str(resources.files("asynclab") / "data"))
+GROUPS_FILE = DATA / "inventory.ini"
+ANSIBLE_CFG = DATA / "ansible.cfg"
+LAB_HOSTS = ("web1", "web2", "web3", "db1", "app1")
+BUILTIN_PATTERNS = {"all", "*", "localhost", "127.0.0.1", "ungrouped"}
+
+
+def host_order(name: str):
+    """Sort key: the lab's hosts in inventory order, then any others by name."""
+    return (LAB_HOSTS.index(name), "") if name in LAB_HOSTS else (len(LAB_HOSTS), name)
+
+
+def in_lab_container() -> bool:
+    return os.environ.get("ASYNCLAB_IN_LAB") == "1"
+
+
+@dataclass
+class Target:
+    """Everything ansible-runner needs to reach the lab: inventory sources and settings."""
+
+    inventory: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    where: str = "lab"  # "lab" (inside the lab container) or "host"
+
+    def check_patterns(self, patterns: list[str]) -> None:
+        check_patterns(patterns, tuple(self.inventory))
+
+
+def lab_target() -> Target:
+    """The target as seen from here: the lab container, or the host via Docker."""
+    override = os.environ.get("ASYNCLAB_INVENTORY")
+    if override:
+        return Target(inventory=[override], where="custom")
+    if in_lab_container():
+        inventory = os.environ.get("ANSIBLE_INVENTORY", "/etc/ansible/hosts")
+        return Target(inventory=[inventory], where="lab")
+    from .hosts import Lab  # needs the docker SDK: only from the host
+
+    return Lab.find().ansible_target()
+
+
+@functools.lru_cache(maxsize=8)
+def _inventory(sources: tuple[str, ...]):
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+
+    return InventoryManager(loader=DataLoader(), sources=list(sources))
+
+
+def groups_and_hosts(sources: tuple[str, ...] = (str(GROUPS_FILE),)) -> tuple[dict[str, list[str]], list[str]]:
+    """Groups (with their hosts) and hosts of an inventory, as Ansible reads it."""
+    inv = _inventory(sources)
+    groups = {
+        name: sorted(h.name for h in group.get_hosts())
+        for name, group in inv.groups.items()
+        if name not in ("all", "ungrouped")
+    }
+    return groups, sorted(inv.hosts)
+
+
+def _atoms(pattern: str) -> list[str]:
+    from ansible.inventory.manager import split_host_pattern
+
+    atoms = []
+    for part in split_host_pattern(pattern):
+        atom = part.lstrip("!&")
+        if atom:
+            atoms.append(atom)
+    return atoms
+
+
+def check_patterns(patterns: list[str], sources: tuple[str, ...] = (str(GROUPS_FILE),)) -> None:
+    """Raise UnknownHostPattern if a play names a host or group the inventory lacks.
+
+    Templated patterns ({{ ... }}) are left to Ansible; wildcards and regexes must match
+    at least one host.
+    """
+    groups, hosts = groups_and_hosts(sources)
+    inv = _inventory(sources)
+    unknown = []
+    for pattern in patterns:
+        if "{{" in pattern or "{%" in pattern:
+            continue
+        for atom in _atoms(pattern):
+            if atom in BUILTIN_PATTERNS or atom in groups or atom in hosts:
+                continue
+            if any(ch in atom for ch in "*?[~") and inv.list_hosts(atom):
+                continue
+            unknown.append(atom)
+    if unknown:
+        raise UnknownHostPattern(sorted(set(unknown)), sorted(groups), hosts)

@@ -1,0 +1,81 @@
+"""The ``%%playbook`` cell magic: write YAML in a cell, watch it run, see its timeline.
+
+    %load_ext asynclab
+
+    %%playbook --timeout 60
+    - hosts: webservers
+      tasks:
+        - command: /opt/long_task.sh
+          async: 30
+          poll: 0
+
+The result is kept in the notebook as ``last_run`` (or the name given with ``--name``).
+"""
+from __future__ import annotations
+
+import io
+
+from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+
+from .errors import LabError
+from .runner import RunConfig, run_playbook
+
+
+def figure_png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _extravars(pairs: list[str]) -> dict:
+    import yaml
+
+    out = {}
+    for pair in pairs or []:
+        if "=" not in pair:
+            raise LabError(f"-e takes key=value, got '{pair}'")
+        key, value = pair.split("=", 1)
+        out[key] = yaml.safe_load(value)
+    return out
+
+
+@magics_class
+class PlaybookMagics(Magics):
+    @magic_arguments()
+    @argument("--timeout", type=float, default=None, help="stop the run after this many seconds")
+    @argument("-e", "--extra-vars", action="append", default=[], help="key=value, repeatable")
+    @argument("--limit", default=None, help="run on these hosts only (an Ansible pattern)")
+    @argument("--forks", type=int, default=None, help="parallel connections (Ansible's default is 5)")
+    @argument("--no-timeline", action="store_true", help="do not draw the timeline")
+    @argument("--quiet", action="store_true", help="no live progress")
+    @argument("--name", default="last_run", help="variable that receives the RunResult")
+    @cell_magic
+    def playbook(self, line, cell):
+        args = parse_argstring(self.playbook, line)
+        config = RunConfig(progress="none" if args.quiet else "auto")
+        if args.timeout:
+            config.timeout = args.timeout
+        config.extravars = _extravars(args.extra_vars)
+        config.forks = args.forks
+        config.limit = args.limit
+        # A cell's text is YAML: never let it be taken for a file name.
+        result = run_playbook(cell if "\n" in cell else cell + "\n", config=config)
+        self.shell.user_ns[args.name] = result
+        show_result(result, timeline=not args.no_timeline)
+
+
+def show_result(result, timeline: bool = True) -> None:
+    """Print the run's summary and, unless told otherwise, draw its timeline."""
+    from IPython.display import Image, display
+
+    print(result.summary())
+    if timeline and result.tasks:
+        display(Image(data=figure_png(result.timeline())))
+
+
+def load_ipython_extension(ipython) -> None:
+    ipython.register_magics(PlaybookMagics)
+
+
+__all__ = ["PlaybookMagics", "load_ipython_extension", "show_result"]

@@ -1,0 +1,182 @@
+"""Run a playbook through ansible-runner against the lab, with live progress.
+
+    result = run_playbook('''
+    - hosts: webservers
+      tasks:
+        - command: /opt/long_task.sh
+          async: 60
+          poll: 0
+    ''')
+
+Each run gets a fresh private data dir under the runs folder; the oldest are removed so
+that artifacts never grow without bound. A run is bounded by ``timeout``; interrupting the
+kernel cancels it cleanly (async jobs already launched keep running on the hosts, as they
+would with ansible-playbook).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import RunCancelled
+from .events import EventFolder
+from .inventory import Target, lab_target
+from .playbook_input import host_patterns, load_playbook
+from .progress import ProgressView
+from .result import RunResult
+
+DEFAULT_TIMEOUT = float(os.environ.get("ASYNCLAB_TIMEOUT", "300"))
+KEEP_RUNS = int(os.environ.get("ASYNCLAB_KEEP_RUNS", "30"))
+
+
+def runs_dir() -> Path:
+    base = os.environ.get("ASYNCLAB_RUNS_DIR")
+    if base:
+        return Path(base)
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
+    return cache / "asynclab" / "runs"
+
+
+@dataclass
+class RunConfig:
+    """How to run: limits, variables and the view. Every field has a lab-friendly default."""
+
+    timeout: float = DEFAULT_TIMEOUT
+    extravars: dict = field(default_factory=dict)
+    forks: int | None = None
+    limit: str | None = None
+    verbosity: int = 0
+    progress: str = "auto"  # auto, html, text, none
+    envvars: dict = field(default_factory=dict)
+    check_hosts: bool = True
+
+
+def _rotate(folder: Path, keep: int) -> None:
+    runs = sorted((p for p in folder.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime)
+    for old in runs[: max(0, len(runs) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _prepare_dir(playbook_text: str) -> Path:
+    base = runs_dir()
+    base.mkdir(parents=True, exist_ok=True)
+    _rotate(base, KEEP_RUNS - 1)
+    pdd = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=base))
+    (pdd / "project").mkdir()
+    (pdd / "project" / "playbook.yml").write_text(playbook_text)
+    return pdd
+
+
+def run_playbook(source, target: Target | None = None, config: RunConfig | None = None, **overrides) -> RunResult:
+    """Run a playbook (YAML text, list of plays, or path) on the lab; return a RunResult.
+
+    Keyword overrides are RunConfig fields, e.g. ``timeout=60, extravars={"n": 3}``.
+    """
+    import ansible_runner
+
+    config = config or RunConfig()
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown run option '{key}'")
+        setattr(config, key, value)
+
+    playbook = load_playbook(source)
+    target = target or lab_target()
+    if config.check_hosts:
+        target.check_patterns(host_patterns(playbook.plays))
+
+    pdd = _prepare_dir(playbook.text)
+    playbook_path = str(playbook.path) if playbook.path else "playbook.yml"
+    env = dict(target.env)
+    env.update({k: str(v) for k, v in config.envvars.items()})
+    bindir = os.path.dirname(sys.executable)
+    env["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    env.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    env.setdefault("ANSIBLE_NOCOLOR", "1")
+
+    events: queue.Queue = queue.Queue()
+    cancel = threading.Event()
+
+    def on_event(event):
+        events.put(event)
+        return True  # keep the event in the artifacts too
+
+    kwargs = dict(
+        private_data_dir=str(pdd),
+        playbook=playbook_path,
+        inventory=list(target.inventory),
+        envvars=env,
+        extravars=config.extravars or None,
+        forks=config.forks,
+        limit=config.limit,
+        verbosity=config.verbosity or None,
+        timeout=int(config.timeout) if config.timeout else None,
+        event_handler=on_event,
+        cancel_callback=cancel.is_set,
+        quiet=True,
+        suppress_env_files=True,
+        rotate_artifacts=1,
+    )
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+
+    result = RunResult(playbook_text=playbook.text, timeout=config.timeout)
+    folder = EventFolder(result)
+    view = ProgressView(config.progress)
+    started = time.monotonic()
+    # Our own thread and a done-event rather than Thread.join(): a KeyboardInterrupt that
+    # lands inside join() can leave a live thread marked as stopped.
+    done = threading.Event()
+    outcome: dict = {}
+
+    def work():
+        try:
+            outcome["runner"] = ansible_runner.run(**kwargs)
+        except BaseException as exc:  # reported in the main thread
+            outcome["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=work, name="asynclab-run", daemon=True)
+    thread.start()
+
+    def drain():
+        while True:
+            try:
+                folder.feed(events.get_nowait())
+            except queue.Empty:
+                return
+
+    interrupted = False
+    while not done.is_set():
+        try:
+            done.wait(0.1)
+            drain()
+            view.update(folder, started)
+        except KeyboardInterrupt:
+            interrupted = True
+            cancel.set()
+    thread.join()
+    drain()
+    if "error" in outcome:
+        raise outcome["error"]
+    runner = outcome["runner"]
+
+    result.wall_time = time.monotonic() - started
+    result.status = runner.status
+    result.rc = runner.rc
+    result.artifact_dir = runner.config.artifact_dir
+    try:
+        result.stdout = runner.stdout.read()
+    except Exception:
+        result.stdout = ""
+    view.update(folder, started, final=True, status=result.status)
+    if interrupted:
+        raise RunCancelled(result)
+    return result

@@ -1,0 +1,18 @@
+import os
+
+import matplotlib
+
+matplotlib.use("Agg")
+os.environ.setdefault("ASYNCLAB_KEEP_RUNS", "30")
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def ipython_shell():
+    """One IPython shell for the whole session, with the asynclab extension loaded."""
+    from IPython.testing.globalipapp import get_ipython, start_ipython
+
+    shell = start_ipython() or get_ipython()
+    shell.run_line_magic("load_ext", "asynclab")
+    return shell

@@ -1,0 +1,89 @@
+"""The learners' container: a preset Ansible controller, JupyterLab behind its token,
+no Docker socket, no privileges."""
+import json
+import os
+import urllib.error
+import urllib.request
+
+
+def test_ansible_ping_answers_from_five_hosts_with_no_flags(lab_exec):
+    rc, out = lab_exec("ansible all -m ping -o")
+    assert rc == 0, out
+    for host in ("web1", "web2", "web3", "db1", "app1"):
+        assert f'{host} | SUCCESS => {{"changed": false,"ping": "pong"}}' in out
+
+
+def test_the_lessons_groups_exist(lab_exec):
+    rc, out = lab_exec("ansible-inventory --list")
+    assert rc == 0, out
+    inv = json.loads(out)
+    hosts = lambda g: sorted(  # noqa: E731
+        set(inv.get(g, {}).get("hosts", [])) | {h for c in inv.get(g, {}).get("children", []) for h in hosts(c)}
+    )
+    assert hosts("webservers") == ["web1", "web2", "web3"]
+    assert hosts("dbservers") == ["db1"] and hosts("appservers") == ["app1"]
+    assert hosts("servers") == hosts("production") == ["app1", "db1", "web1", "web2", "web3"]
+
+
+def test_pipelining_and_controlpersist_are_on(lab_exec):
+    rc, out = lab_exec("ansible-config dump --only-changed -t all")
+    assert rc == 0, out
+    ssh = out.split("\nssh:\n", 1)[1]
+    assert "pipelining(/etc/ansible/ansible.cfg) = True" in ssh
+    assert "ControlMaster=auto -o ControlPersist=60s" in ssh
+
+
+def test_the_runner_finds_the_inventory_inside_the_lab(lab_exec, clean_lab):
+    script = (
+        "from asynclab import run_playbook\n"
+        "r = run_playbook('''\n"
+        "- hosts: production\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - command: /opt/task.sh --seconds 1\n"
+        "      async: 20\n"
+        "      poll: 0\n"
+        "      register: j\n"
+        "    - async_status: {jid: '{{ j.ansible_job_id }}'}\n"
+        "      register: s\n"
+        "      until: s is finished\n"
+        "      retries: 10\n"
+        "      delay: 1\n"
+        "''', progress='none')\n"
+        "print(r.status, len(r.jobs), sorted(r.recap))\n"
+    )
+    rc, out = lab_exec(f"python3 - <<'EOF'\n{script}EOF")
+    assert rc == 0, out
+    assert "successful 5 ['app1', 'db1', 'web1', 'web2', 'web3']" in out
+
+
+def test_no_docker_socket_and_not_privileged(lab):
+    c = lab.container("lab")
+    c.reload()
+    assert c.attrs["HostConfig"]["Privileged"] is False
+    mounts = [m.get("Source", "") + " " + m.get("Destination", "") for m in c.attrs["Mounts"]]
+    assert not any("docker.sock" in m for m in mounts)
+    rc, _ = c.exec_run(["test", "-e", "/var/run/docker.sock"])
+    assert rc == 1
+    assert c.attrs["Config"]["User"] == "jovyan"
+
+
+def test_jupyterlab_is_published_on_localhost_only_and_needs_its_token(lab):
+    c = lab.container("lab")
+    c.reload()
+    bindings = c.attrs["HostConfig"]["PortBindings"]["8888/tcp"]
+    expected = os.environ.get("LAB_BIND", "127.0.0.1")
+    assert [b["HostIp"] for b in bindings] == [expected]
+    port = bindings[0]["HostPort"]
+    token = next(e.split("=", 1)[1] for e in c.attrs["Config"]["Env"] if e.startswith("JUPYTER_TOKEN="))
+    assert len(token) >= 32
+    url = f"http://127.0.0.1:{port}/api/contents"
+    try:
+        urllib.request.urlopen(url, timeout=10)
+        raise AssertionError("JupyterLab answered without a token")
+    except urllib.error.HTTPError as exc:
+        assert exc.code == 403
+    with urllib.request.urlopen(f"{url}?token={token}", timeout=10) as resp:
+        listing = json.load(resp)
+    names = {item["name"] for item in listing["content"]}
+    assert {"notebooks", "labs", "grader"} <= names

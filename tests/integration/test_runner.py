@@ -1,0 +1,103 @@
+"""The lab's runner on the real stack: limits, cancelling, faults and the magic."""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from asynclab import run_playbook
+from asynclab.errors import LabNotRunning, UnknownHostPattern
+from asynclab.hosts import Lab
+from asynclab.runner import runs_dir
+
+LONG_POLL = """
+- hosts: web1
+  gather_facts: false
+  tasks:
+    - name: Long polled job
+      command: sleep 60
+      async: 120
+      poll: 2
+"""
+
+
+def test_a_run_is_bounded_by_its_timeout(clean_lab):
+    started = time.monotonic()
+    run = run_playbook(LONG_POLL, timeout=6, progress="none")
+    assert run.status == "timeout"
+    assert time.monotonic() - started < 40  # far below the 60 s job
+    assert any("time limit of 6 s" in p for p in run.problems())
+
+
+def test_interrupting_cancels_the_run_cleanly(clean_lab, tmp_path):
+    script = tmp_path / "interrupted.py"
+    script.write_text(textwrap.dedent(f"""
+        from asynclab import run_playbook, RunCancelled
+        try:
+            run_playbook({LONG_POLL!r}, progress="text")
+        except RunCancelled as exc:
+            print("CANCELLED", exc.result.status, flush=True)
+    """))
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    time.sleep(6)  # connected and polling
+    started = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=60)
+    assert "CANCELLED canceled" in out, out
+    assert time.monotonic() - started < 30
+    # Cancelling the controller does not stop the job on the host.
+    rc, _ = clean_lab.exec("web1", "pgrep -f 'sleep 60'")
+    assert rc == 0
+
+
+def test_a_stopped_host_is_reported_as_unreachable(clean_lab):
+    clean_lab.stop("web3")
+    try:
+        run = run_playbook("- hosts: webservers\n  gather_facts: false\n  tasks:\n    - ping:\n", progress="none")
+    finally:
+        clean_lab.start("web3")
+    assert run.unreachable_hosts == ["web3"]
+    assert run.rc == 4 and run.status == "failed"
+    assert run.recap["web1"]["ok"] == 1 and run.recap["web2"]["ok"] == 1
+    text = run.summary()
+    assert "web3 could not be reached" in text and "problem of the lab environment" in text
+
+
+def test_unknown_group_is_refused_before_running(lab):
+    before = len(list(runs_dir().iterdir())) if runs_dir().exists() else 0
+    with pytest.raises(UnknownHostPattern, match="'databases'"):
+        run_playbook("- hosts: databases\n  tasks:\n    - ping:\n", progress="none")
+    after = len(list(runs_dir().iterdir())) if runs_dir().exists() else 0
+    assert after == before  # nothing ran
+
+
+def test_a_lab_that_is_not_running_says_make_lab(lab):
+    with pytest.raises(LabNotRunning, match="start it with `make lab`"):
+        Lab.find("no-such-lab")
+
+
+def test_each_run_has_a_fresh_private_data_dir_and_old_ones_are_rotated(lab, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASYNCLAB_RUNS_DIR", str(tmp_path))
+    monkeypatch.setattr("asynclab.runner.KEEP_RUNS", 3)
+    dirs = []
+    for _ in range(5):
+        run = run_playbook("- hosts: db1\n  gather_facts: false\n  tasks:\n    - ping:\n", progress="none")
+        assert run.ok
+        dirs.append(run.artifact_dir)
+    assert len(set(dirs)) == 5
+    assert len(list(tmp_path.iterdir())) == 3
+    assert os.path.isdir(dirs[-1])
+
+
+def test_playbook_magic_runs_and_keeps_the_result(lab, capsys, ipython_shell):
+    ip = ipython_shell
+    cell = "%%playbook --quiet --name demo -e secs=2\n- hosts: appservers\n  gather_facts: false\n  tasks:\n    - command: sleep {{ secs }}\n      async: 10\n      poll: 0\n      register: j\n    - async_status: {jid: '{{ j.ansible_job_id }}'}\n      register: s\n      until: s is finished\n      retries: 10\n      delay: 1\n"
+    result = ip.run_cell(cell)
+    shown = capsys.readouterr().out
+    assert result.success
+    run = ip.user_ns["demo"]
+    assert run.ok and len(run.jobs) == 1 and run.jobs[0].finished
+    assert "successful (rc 0)" in shown and "async jobs: 1 launched, 1 seen finished" in shown

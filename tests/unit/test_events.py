@@ -1,0 +1,113 @@
+"""Recorded runs folded into RunResults: tasks, async jobs and the two timeout shapes."""
+from pathlib import Path
+
+import pytest
+
+from asynclab.events import EventFolder, load_events, result_from_events
+from asynclab.result import RunResult
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def recorded(name) -> RunResult:
+    return result_from_events(load_events(FIXTURES / f"{name}.jsonl"))
+
+
+def test_fire_and_wait_has_one_job_per_host_launched_before_it_ended():
+    r = recorded("fire_and_wait")
+    assert r.status == "successful"
+    assert sorted(j.host for j in r.jobs) == ["app1", "db1", "web1", "web2", "web3"]
+    for job in r.jobs:
+        launch = r.task("Launch", job.host)[0]
+        wait = r.task("Wait", job.host)[0]
+        assert job.poll == "0" and job.finished and job.status == "ok"
+        assert job.jid == launch.res["ansible_job_id"]
+        assert launch.end < job.end  # the launch returned while the job ran
+        assert 3.5 < job.duration < 6  # `sleep 4`, timed on the target
+        assert wait.attempts > 1 and wait.waited
+        assert wait.end >= job.end
+
+
+def test_recap_counts_per_host():
+    r = recorded("fire_and_wait")
+    assert set(r.recap) == {"app1", "db1", "web1", "web2", "web3"}
+    assert all(c["ok"] == 2 and c["failures"] == 0 and c["unreachable"] == 0 for c in r.recap.values())
+
+
+def test_poll_positive_jobs_are_followed_by_their_own_task():
+    r = recorded("poll_positive")
+    assert len(r.jobs) == 3 and all(j.poll == ">0" and j.status == "ok" for j in r.jobs)
+    # the internal polls are not tasks of their own
+    assert {t.task for t in r.tasks} == {"Poll it"}
+    assert all(t.polled and t.waited for t in r.tasks)
+
+
+def test_timeout_when_the_controller_gives_up_first():
+    r = recorded("timeout_controller")
+    (job,) = r.jobs
+    (task,) = r.tasks
+    assert task.status == "failed"
+    assert "did not complete within the requested time" in task.res["msg"]
+    assert "finished" not in task.res  # no top-level finished in this shape
+    assert task.res["async_result"]["finished"] is False
+    assert job.status == "timeout" and not job.finished
+    assert r.failed_hosts == ["web1"]
+
+
+def test_timeout_reported_by_async_status():
+    r = recorded("timeout_status")
+    (job,) = r.jobs
+    wait = r.task("Wait", "web1")[0]
+    assert wait.status == "failed" and wait.ignored
+    assert wait.res["finished"] is True and wait.res["msg"] == "Timeout exceeded"
+    assert job.status == "timeout" and job.finished
+    assert r.status == "successful"  # ignore_errors kept the run going
+    assert r.failures() == []
+
+
+def test_loop_jobs_are_one_per_item():
+    r = recorded("loop_jobs")
+    assert sorted(j.item for j in r.jobs) == [1, 2, 3]
+    assert [round(j.duration) for j in sorted(r.jobs, key=lambda j: j.item)] == [1, 2, 3]
+    assert all(j.finished and j.status == "ok" for j in r.jobs)
+
+
+def test_unreachable_is_the_labs_fault():
+    r = recorded("unreachable")
+    assert r.unreachable_hosts == ["web2"]
+    problems = " ".join(r.problems())
+    assert "web2 could not be reached" in problems
+    assert "problem of the lab environment, not of your playbook" in problems
+    assert "make reset" in problems
+
+
+def test_folding_is_incremental():
+    events = load_events(FIXTURES / "fire_and_wait.jsonl")
+    folder = EventFolder()
+    for event in events[: len(events) // 2]:
+        folder.feed(event)
+    running = [j for j in folder.result.jobs if not j.finished]
+    assert running, "half way through, some jobs are still running"
+    for event in events[len(events) // 2 :]:
+        folder.feed(event)
+    assert all(j.finished for j in folder.result.jobs)
+
+
+def test_from_artifacts_reads_job_events(tmp_path):
+    events = load_events(FIXTURES / "loop_jobs.jsonl")
+    (tmp_path / "job_events").mkdir()
+    import json
+
+    for i, e in enumerate(events, start=1):
+        (tmp_path / "job_events" / f"{i}-{e['event']}.json").write_text(json.dumps(e))
+    r = RunResult.from_artifacts(tmp_path)
+    assert len(r.jobs) == 3 and r.status == "successful"
+
+
+@pytest.mark.parametrize("name", ["fire_and_wait", "poll_positive", "timeout_controller", "timeout_status", "loop_jobs", "unreachable"])
+def test_summary_mentions_status_and_jobs(name):
+    r = recorded(name)
+    text = r.summary()
+    assert r.status in text
+    if r.jobs:
+        assert f"async jobs: {len(r.jobs)} launched" in text

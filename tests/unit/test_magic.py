@@ -1,0 +1,35 @@
+"""The %%playbook magic's errors, seen as a learner sees them in IPython (no lab needed:
+each of these stops before anything runs)."""
+import pytest
+
+
+@pytest.fixture
+def ip(ipython_shell):
+    return ipython_shell
+
+
+def run_cell(ip, text, capsys):
+    result = ip.run_cell(text)
+    out = capsys.readouterr()
+    return result, out.out + out.err
+
+
+def test_yaml_error_is_one_clear_line(ip, capsys):
+    result, shown = run_cell(ip, "%%playbook\n- hosts: all\n  tasks:\n    - command: /opt/task.sh\n      async:300\n", capsys)
+    assert not result.success
+    assert "PlaybookSyntaxError" in shown and "line 4, column 7" in shown
+    assert "Traceback" not in shown and "site-packages" not in shown
+
+
+def test_unknown_group_is_named(ip, capsys, monkeypatch):
+    monkeypatch.setenv("ASYNCLAB_INVENTORY", str(__import__("asynclab.inventory").inventory.GROUPS_FILE))
+    result, shown = run_cell(ip, "%%playbook\n- hosts: webserver\n  tasks:\n    - ping:\n", capsys)
+    assert not result.success
+    assert "no host or group called 'webserver'" in shown
+    assert "Traceback" not in shown
+
+
+def test_bad_extra_var_is_explained(ip, capsys):
+    result, shown = run_cell(ip, "%%playbook -e novalue\n- hosts: all\n  tasks: []\n", capsys)
+    assert not result.success
+    assert "-e takes key=value" in shown

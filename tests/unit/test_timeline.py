@@ -1,0 +1,71 @@
+"""The timeline drawn from recorded runs: one lane per host, tasks above, jobs below."""
+from pathlib import Path
+
+
+from asynclab.events import load_events, result_from_events
+from asynclab.magic import figure_png
+from asynclab.result import RunResult
+from asynclab.timeline import JOB_COLORS, TASK_COLORS, overlapping_jobs, plot_timeline
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def recorded(name):
+    return result_from_events(load_events(FIXTURES / f"{name}.jsonl"))
+
+
+def bars(fig):
+    """(facecolor hex, x, width, y) of every bar drawn."""
+    from matplotlib.colors import to_hex
+
+    ax = fig.axes[0]
+    out = []
+    for coll in ax.collections:
+        for path, face in zip(coll.get_paths(), coll.get_facecolors()):
+            ext = path.get_extents()
+            out.append((to_hex(face, keep_alpha=False), ext.x0, ext.width, ext.y0))
+    return out
+
+
+def test_one_lane_per_host_in_inventory_order():
+    fig = plot_timeline(recorded("fire_and_wait"))
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert labels == ["app1", "db1", "web3", "web2", "web1"]  # drawn bottom-up: web1 on top
+
+
+def test_jobs_overlap_and_tasks_are_drawn():
+    r = recorded("fire_and_wait")
+    fig = plot_timeline(r)
+    drawn = bars(fig)
+    job_bars = [b for b in drawn if b[0] == JOB_COLORS["ok"]]
+    task_bars = [b for b in drawn if b[0] in (TASK_COLORS["changed"], TASK_COLORS["ok"])]
+    assert len(job_bars) == 5 and len(task_bars) == 10
+    assert overlapping_jobs(r) == 5
+    # a job bar spans its run on the target (sleep 4)
+    assert all(3.5 < b[2] < 6 for b in job_bars)
+
+
+def test_sequential_loop_jobs_overlap_partly():
+    r = recorded("loop_jobs")
+    assert overlapping_jobs(r) >= 2
+
+
+def test_timeouts_are_drawn_in_their_colour():
+    for name in ("timeout_controller", "timeout_status"):
+        drawn = bars(plot_timeline(recorded(name)))
+        assert any(b[0] == JOB_COLORS["timeout"] for b in drawn), name
+
+
+def test_unreachable_task_is_drawn():
+    drawn = bars(plot_timeline(recorded("unreachable")))
+    assert any(b[0] == TASK_COLORS["unreachable"] for b in drawn)
+
+
+def test_empty_run_says_nothing_ran():
+    fig = plot_timeline(RunResult())
+    assert "nothing ran" in [t.get_text() for t in fig.axes[0].texts]
+
+
+def test_renders_to_png():
+    png = figure_png(plot_timeline(recorded("poll_positive")))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
