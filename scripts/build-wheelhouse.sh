@@ -12,11 +12,7 @@ if [ -f "$out/.complete" ] && [ "$out/.complete" -nt pyproject.toml ]; then
 fi
 req=$(mktemp)
 trap 'rm -f "$req"' EXIT
-"$py" - >"$req" <<'PY'
-import tomllib
-p = tomllib.load(open("pyproject.toml", "rb"))["project"]
-print("\n".join(p["dependencies"] + p["optional-dependencies"]["lab"] + ["setuptools>=68", "wheel"]))
-PY
+"$py" "$(dirname "$0")/lab-requirements.py" pyproject.toml >"$req"
 arch=$(uname -m)
 "$py" -m pip download --disable-pip-version-check -q -d "$out" \
   --python-version 3.11.2 --implementation cp --abi cp311 --only-binary=:all: \

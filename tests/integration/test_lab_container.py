@@ -87,3 +87,31 @@ def test_jupyterlab_is_published_on_localhost_only_and_needs_its_token(lab):
         listing = json.load(resp)
     names = {item["name"] for item in listing["content"]}
     assert {"notebooks", "labs", "grader"} <= names
+
+
+def test_five_fire_and_forget_jobs_take_about_one_jobs_time(lab_exec, clean_lab):
+    # The lab's bar, with ansible-playbook in the learner's terminal: `sleep 8` launched with
+    # poll: 0 on all five hosts, then waited for with async_status. The jobs overlap, so
+    # the whole play takes about one job's time (wide margins: this is what is taught).
+    playbook = """- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 8
+      async: 30
+      poll: 0
+      register: job
+    - async_status:
+        jid: "{{ job.ansible_job_id }}"
+      register: st
+      until: st is finished
+      retries: 30
+      delay: 1
+"""
+    rc, out = lab_exec(
+        f"cd /tmp && cat > bar.yml <<'EOF'\n{playbook}EOF\n"
+        "start=$(date +%s%N); ansible-playbook bar.yml; rc=$?; echo WALL $(( ($(date +%s%N) - start) / 1000000 )); exit $rc"
+    )
+    assert rc == 0, out
+    wall = int(out.rsplit("WALL ", 1)[1].split()[0]) / 1000
+    assert out.count("ok=2    changed=2    unreachable=0    failed=0") == 5
+    assert 8 <= wall < 30, wall
