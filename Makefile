@@ -45,6 +45,7 @@ down: ## Stop and remove the containers (learner work and keys are kept in volum
 	$(COMPOSE) down --remove-orphans $(DOWN_FLAGS)
 
 reset: ## Reset the five target hosts to a clean state (learner work is untouched)
+	@$(COMPOSE) ps -q web1 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
 	@$(COMPOSE) start $(HOSTS) >/dev/null
 	@scripts/wait-healthy.sh 180 $(HOSTS)
 	@for h in $(HOSTS); do $(COMPOSE) exec -T $$h /usr/local/sbin/lab-reset || exit 1; done

@@ -78,3 +78,14 @@ class RunCancelled(KeyboardInterrupt):
 
     def _render_traceback_(self):
         return ["Run cancelled. Async jobs already launched keep running on the hosts."]
+
+
+class PlaybookFailed(LabError):
+    """The playbook ran and failed (or was stopped); the result is attached."""
+
+    def __init__(self, result):
+        problems = result.problems() or [f"the run ended with status {result.status} (rc {result.rc})"]
+        super().__init__("; ".join(problems))
+        self.result = result
+        only_unreachable = result.unreachable_hosts and not result.failures()
+        self.fault = "lab" if only_unreachable else "playbook"

@@ -10,6 +10,7 @@
           poll: 0
 
 The result is kept in the notebook as ``last_run`` (or the name given with ``--name``).
+A run that fails fails the cell with a one-line message (``--allow-fail`` to keep going).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import io
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .errors import LabError
+from .errors import LabError, PlaybookFailed
 from .runner import RunConfig, run_playbook
 
 
@@ -50,6 +51,7 @@ class PlaybookMagics(Magics):
     @argument("--no-timeline", action="store_true", help="do not draw the timeline")
     @argument("--quiet", action="store_true", help="no live progress")
     @argument("--name", default="last_run", help="variable that receives the RunResult")
+    @argument("--allow-fail", action="store_true", help="a failed run does not fail the cell")
     @cell_magic
     def playbook(self, line, cell):
         args = parse_argstring(self.playbook, line)
@@ -63,6 +65,9 @@ class PlaybookMagics(Magics):
         result = run_playbook(cell if "\n" in cell else cell + "\n", config=config)
         self.shell.user_ns[args.name] = result
         show_result(result, timeline=not args.no_timeline)
+        if not result.ok and not args.allow_fail:
+            # The cell fails like ansible-playbook would exit non-zero: one line, no traceback.
+            raise PlaybookFailed(result)
 
 
 def show_result(result, timeline: bool = True) -> None:
