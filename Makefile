@@ -8,6 +8,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOSTS := web1 web2 web3 db1 app1
 PYTEST_ARGS ?=
+# The compose project the tests talk to: $COMPOSE_PROJECT_NAME, else the one in .env.
+PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
 
 .PHONY: help setup images lab up down reset status logs test test-unit test-integration clean purge
 
@@ -60,10 +62,10 @@ test-unit: setup ## Run the unit tests (no Docker needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
 test-integration: setup lab ## Run the integration tests against the running stack
-	$(PY) -m pytest tests/integration $(PYTEST_ARGS)
+	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 test: setup lab ## Run all tests: unit, then integration against the real stack
-	$(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
+	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 clean: ## Remove containers, images and build leftovers (keeps learner work and keys)
 	-$(COMPOSE) down --remove-orphans --rmi local

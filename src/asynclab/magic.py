@@ -19,7 +19,8 @@ import io
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .errors import LabError, PlaybookFailed
+from .errors import LabError, PlaybookFailed, PlaybookSyntaxError
+from .playbook_input import load_playbook
 from .runner import RunConfig, run_playbook
 
 
@@ -62,7 +63,14 @@ class PlaybookMagics(Magics):
         config.forks = args.forks
         config.limit = args.limit
         # A cell's text is YAML: never let it be taken for a file name.
-        result = run_playbook(cell if "\n" in cell else cell + "\n", config=config)
+        text = cell if "\n" in cell else cell + "\n"
+        try:
+            load_playbook(text)
+        except PlaybookSyntaxError as exc:
+            # Count lines as the learner sees them: the %%playbook line is line 1.
+            line = exc.line + 1 if exc.line is not None else None
+            raise PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column) from None
+        result = run_playbook(text, config=config)
         self.shell.user_ns[args.name] = result
         show_result(result, timeline=not args.no_timeline)
         if not result.ok and not args.allow_fail:

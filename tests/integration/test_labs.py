@@ -1,0 +1,90 @@
+"""The hands-on lab's playbooks, run with ansible-playbook in the learner's terminal."""
+import io
+import tarfile
+
+import pytest
+
+from asynclab.hosts import wait_until
+
+from .conftest import ROOT
+
+LAB = ROOT / "labs"
+
+
+def copy_tree(container, folder, dest):
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for f in sorted(folder.rglob("*")):
+            info = tar.gettarinfo(str(f), arcname=str(f.relative_to(folder)))
+            info.uid = info.gid = 1000
+            if f.is_file():
+                with open(f, "rb") as fh:
+                    tar.addfile(info, fh)
+            else:
+                tar.addfile(info)
+    container.exec_run(["rm", "-rf", dest], user="jovyan")
+    container.exec_run(["mkdir", "-p", dest], user="jovyan")
+    assert container.put_archive(dest, buf.getvalue())
+
+
+@pytest.fixture
+def lab2(lab, lab_exec, clean_lab):
+    copy_tree(lab.container("lab"), LAB / "lab2" / "solutions", "/tmp/lab2")
+
+    def play(args, timeout=300):
+        return lab_exec(f"cd /tmp/lab2 && ansible-playbook {args}", timeout=timeout)
+
+    return play
+
+
+def test_step1_check_the_lab(lab_exec):
+    rc, out = lab_exec("ansible all -m ping -o")
+    assert rc == 0 and out.count("SUCCESS") == 5
+
+
+def test_step2_fire_and_forget(lab2, lab_exec, clean_lab):
+    rc, out = lab2("1-fire-and-forget.yml -e backup_seconds=15")
+    assert rc == 0, out
+    assert "backup started as j" in out
+    rc, out = lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")
+    assert rc != 0 and "No such file or directory" in out  # still running
+    wait_until(lambda: lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")[0] == 0,
+               timeout=60, interval=2, what="the backups")
+    rc, out = lab_exec(
+        "ansible web1 -m async_status -a \"jid=$(ansible web1 -m command -a 'cat /tmp/backup_job_id.txt' -o | awk '{print $NF}')\"")
+    assert rc == 0 and '"finished": true' in out and '"rc": 0' in out, out
+
+
+def test_step3_check_later(lab2):
+    rc, out = lab2("2-check-later.yml")
+    assert rc == 0, out
+    assert "FAILED - RETRYING: [web1]: Wait for the backup" in out
+    assert out.count("backup rc=0 in 0:00:06") == 5
+
+
+def test_step3_poll_then_status_could_not_find_job(lab2, lab_exec):
+    lab_exec("sed 's/poll: 0/poll: 2/' /tmp/lab2/2-check-later.yml > /tmp/lab2/2-mistake.yml")
+    rc, out = lab2("2-mistake.yml")
+    assert rc == 2 and "could not find job" in out
+
+
+def test_step4_sequential_against_parallel(lab2):
+    rc, out = lab2("-f 1 3-sequential.yml")
+    assert rc == 0 and out.count("changed=1") == 5
+    rc, out = lab2("-f 1 4-parallel.yml")
+    assert rc == 0 and out.count("changed=2") == 5
+
+
+def test_step5_timeout_is_detected(lab2):
+    rc, out = lab2("5-timeout.yml")
+    assert rc == 0, out
+    assert out.count("...ignoring") == 3
+    for host in ("web1", "web2", "web3"):
+        assert f"operation timed out on {host}: Timeout exceeded" in out
+
+
+def test_step6_loop(lab2):
+    rc, out = lab2("6-loop.yml")
+    assert rc == 0, out
+    for line in ("backup_db: rc=0 in 0:00:05", "optimize_images: rc=0 in 0:00:03", "generate_reports: rc=0 in 0:00:02"):
+        assert line in out

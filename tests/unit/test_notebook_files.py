@@ -1,0 +1,45 @@
+"""The notebooks as committed: paired with their Markdown, without outputs, with the
+lab's conventions for failing cells and hidden solutions."""
+import json
+from pathlib import Path
+
+import jupytext
+import pytest
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_paired_markdown_is_in_sync(path):
+    md = path.with_suffix(".md")
+    assert md.exists(), f"{md.name} is missing (jupytext pairing ipynb,md)"
+    from_md = jupytext.read(md)
+    from_ipynb = jupytext.read(path)
+    assert [(c.cell_type, c.source) for c in from_md.cells] == [(c.cell_type, c.source) for c in from_ipynb.cells]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_conventions(path):
+    nb = jupytext.read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code[0].source.strip() == "%load_ext asynclab" or any(c.source.strip() == "%load_ext asynclab" for c in code[:3])
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert "## Objectives" in text or "Objectives" in text
+    for cell in code:
+        tags = cell.metadata.get("tags", [])
+        if "raises-exception" in tags:
+            assert cell.metadata.get("expect_error"), f"a cell meant to fail says what error it expects: {cell.source[:60]}"
+        if "solution" in tags:
+            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
