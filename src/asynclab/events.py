@@ -92,7 +92,10 @@ class EventFolder:
 
     def _finish(self, data: dict, status: str) -> None:
         task = self._task_for(data)
-        res = data.get("res") or {}
+        res = dict(data.get("res") or {})
+        if status == "failed":
+            # The event carries the failure in its name; the registered result has the key.
+            res.setdefault("failed", True)
         task.res = res
         task.start = parse_time(data.get("start")) or task.start
         task.end = parse_time(data.get("end"))
@@ -108,7 +111,7 @@ class EventFolder:
                 if isinstance(item_res, dict):
                     self._jobs_from(task, item_res, task.end, item=item_res.get("item"))
         else:
-            self._jobs_from(task, res, task.end)
+            self._jobs_from(task, res, task.end, failed=status == "failed")
 
     def _item(self, data: dict, status: str) -> None:
         task = self._task_for(data)
@@ -116,7 +119,7 @@ class EventFolder:
         task.items.append({"status": status, "res": res})
         if isinstance(res.get("attempts"), int):
             task.attempts = max(task.attempts, res["attempts"])
-        self._jobs_from(task, res, parse_time(data.get("end")), item=res.get("item"))
+        self._jobs_from(task, res, parse_time(data.get("end")), item=res.get("item"), failed=status == "failed")
 
     def _retry(self, data: dict) -> None:
         task = self._task_for(data)
@@ -148,7 +151,7 @@ class EventFolder:
             self.result.jobs.append(job)
         return job
 
-    def _jobs_from(self, task: TaskRun, res: dict, when, item=None) -> None:
+    def _jobs_from(self, task: TaskRun, res: dict, when, item=None, failed: bool = False) -> None:
         jid = res.get("ansible_job_id") or (res.get("async_result") or {}).get("ansible_job_id")
         if not jid:
             return
@@ -175,7 +178,7 @@ class EventFolder:
             msg = str(res.get("msg", ""))
             if any(m in msg for m in TIMEOUT_MESSAGES):
                 job.status = "timeout"
-            elif res.get("failed") or (isinstance(res.get("rc"), int) and res["rc"] != 0):
+            elif failed or res.get("failed") or (isinstance(res.get("rc"), int) and res["rc"] != 0):
                 job.status = "failed"
             else:
                 job.status = "ok"

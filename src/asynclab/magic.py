@@ -25,6 +25,8 @@ from .runner import RunConfig, run_playbook
 
 
 def figure_png(fig) -> bytes:
+    if hasattr(fig, "_repr_png_"):
+        return fig._repr_png_()
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=96, bbox_inches="tight")
     return buf.getvalue()

@@ -22,6 +22,17 @@ TASK_COLORS = {
 JOB_COLORS = {"ok": "#1e88e5", "failed": "#e53935", "timeout": "#8e24aa", "running": "#90a4ae"}
 
 
+class TimelineFigure(Figure):
+    """A Figure that shows itself as a PNG when it is a cell's last expression."""
+
+    def _repr_png_(self):
+        import io
+
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+        return buf.getvalue()
+
+
 def _x(t: datetime | None, origin: datetime) -> float | None:
     return None if t is None else (t - origin).total_seconds()
 
@@ -31,7 +42,7 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
     hosts = sorted({t.host for t in result.tasks} | {j.host for j in result.jobs}, key=host_order)
     starts = [t.start for t in result.tasks if t.start] + [j.launched for j in result.jobs if j.launched]
     origin = result.started_at or (min(starts) if starts else None)
-    fig = Figure(figsize=(width, 1.0 + 0.75 * max(1, len(hosts))))
+    fig = TimelineFigure(figsize=(width, 1.0 + 0.75 * max(1, len(hosts))))
     ax = fig.add_subplot(1, 1, 1)
     if not hosts or origin is None:
         ax.text(0.5, 0.5, "nothing ran", ha="center", va="center", transform=ax.transAxes)

@@ -111,3 +111,20 @@ def test_summary_mentions_status_and_jobs(name):
     assert r.status in text
     if r.jobs:
         assert f"async jobs: {len(r.jobs)} launched" in text
+
+
+def test_failed_results_carry_failed_like_the_registered_variable():
+    r = recorded("timeout_status")
+    wait = r.task("Wait", "web1")[0]
+    assert wait.res["failed"] is True
+
+
+def test_a_failed_async_status_marks_its_job_failed_even_without_rc():
+    folder = EventFolder()
+    base = {"host": "web1", "task_uuid": "u1", "task": "Launch", "task_action": "command",
+            "start": "2026-01-01T00:00:00", "end": "2026-01-01T00:00:01"}
+    folder.feed({"event": "runner_on_ok", "event_data": dict(base, res={"ansible_job_id": "j1.1", "started": True, "finished": False})})
+    check = dict(base, task_uuid="u2", task="Check", task_action="async_status", end="2026-01-01T00:00:03")
+    folder.feed({"event": "runner_on_failed", "event_data": dict(check, res={"ansible_job_id": "j1.1", "finished": True, "rc": None, "msg": "Unable to change directory"})})
+    (job,) = folder.result.jobs
+    assert job.status == "failed" and job.finished

@@ -69,3 +69,8 @@ def test_empty_run_says_nothing_ran():
 def test_renders_to_png():
     png = figure_png(plot_timeline(recorded("poll_positive")))
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+
+
+def test_the_figure_shows_itself_in_jupyter():
+    fig = recorded("loop_jobs").timeline()
+    assert fig._repr_png_()[:4] == b"\x89PNG"
