@@ -1,5 +1,6 @@
 """The hands-on lab's playbooks, run with ansible-playbook in the learner's terminal."""
 import io
+import re
 import tarfile
 
 import pytest
@@ -58,8 +59,9 @@ def test_step2_fire_and_forget(lab2, lab_exec, clean_lab):
 def test_step3_check_later(lab2):
     rc, out = lab2("2-check-later.yml")
     assert rc == 0, out
-    assert "FAILED - RETRYING: [web1]: Wait for the backup" in out
-    assert out.count("backup rc=0 in 0:00:06") == 5
+    # (retry lines appear only for hosts whose backup outlived the nginx restart)
+    # a 6 s job: its delta is 6 s and a little more on a busy machine
+    assert len(re.findall(r"backup rc=0 in 0:00:0[6-9]", out)) == 5, out
 
 
 def test_step3_poll_then_status_could_not_find_job(lab2, lab_exec):
@@ -86,5 +88,5 @@ def test_step5_timeout_is_detected(lab2):
 def test_step6_loop(lab2):
     rc, out = lab2("6-loop.yml")
     assert rc == 0, out
-    for line in ("backup_db: rc=0 in 0:00:05", "optimize_images: rc=0 in 0:00:03", "generate_reports: rc=0 in 0:00:02"):
-        assert line in out
+    for name, seconds in (("backup_db", 5), ("optimize_images", 3), ("generate_reports", 2)):
+        assert re.search(rf"{name}: rc=0 in 0:00:0[{seconds}-{seconds + 3}]", out), (name, out)
