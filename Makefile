@@ -34,12 +34,13 @@ images: .env ## Build the images (falls back to a local base image and a wheelho
 	$(COMPOSE) build
 
 lab: images ## Build, start the stack, wait until it is healthy, print the URL with its token
+	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
-	@set -a; . ./.env; set +a; \
-	  echo; echo "The lab is up: http://$${LAB_BIND:-127.0.0.1}:$${LAB_PORT:-8888}/lab?token=$${JUPYTER_TOKEN}"
+	@scripts/lab-url.sh
 
 up: .env ## Start the stack without building
+	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
 
