@@ -76,3 +76,62 @@ clean: ## Remove containers, images and build leftovers (keeps learner work and 
 purge: ## Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH keys
 	@read -p "Delete all learner work and keys of this lab? [y/N] " ok && [ "$$ok" = y ]
 	$(COMPOSE) down --remove-orphans --rmi local --volumes
+
+# ---- Grading (instructors) ---------------------------------------------------------------
+# nbgrader runs inside the lab container, as jovyan, in the course folder of its work volume.
+ASSIGNMENT ?= async-basics
+# The course folder inside the lab, where the files copied out go, and the exchange: the
+# tests point these at temporary folders.
+COURSE_IN_LAB ?= /home/jovyan/work/grader
+GRADER_OUT ?= grader
+EXCHANGE ?=
+IN_COURSE = $(COMPOSE) exec -T -u jovyan -w $(COURSE_IN_LAB) $(if $(EXCHANGE),-e NBGRADER_EXCHANGE=$(EXCHANGE)) lab
+AS_ROOT = $(COMPOSE) exec -T -u root lab
+LAB_ID = "$$($(COMPOSE) ps -q lab)"
+NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
+
+.PHONY: release collect autograde feedback grades
+
+release: ## Grading: release ASSIGNMENT (default async-basics) from grader/source to the learners
+	$(NEED_LAB)
+	@test -d grader/source/$(ASSIGNMENT) || { echo "no grader/source/$(ASSIGNMENT) in this repository" >&2; exit 1; }
+	$(AS_ROOT) rm -rf $(COURSE_IN_LAB)/source/$(ASSIGNMENT)
+	$(AS_ROOT) mkdir -p $(COURSE_IN_LAB)/source
+	$(AS_ROOT) chown jovyan:jovyan $(COURSE_IN_LAB)
+	docker cp grader/source/$(ASSIGNMENT) $(LAB_ID):$(COURSE_IN_LAB)/source/
+	docker cp grader/nbgrader_config.py $(LAB_ID):$(COURSE_IN_LAB)/nbgrader_config.py
+	$(AS_ROOT) chown -R jovyan:jovyan $(COURSE_IN_LAB)/source $(COURSE_IN_LAB)/nbgrader_config.py
+	$(IN_COURSE) nbgrader generate_assignment $(ASSIGNMENT) --force
+	$(IN_COURSE) nbgrader release_assignment $(ASSIGNMENT) --force
+
+collect: ## Grading: collect submissions from the exchange, or FROM=<folder or .zip> (FORCE=1 replaces)
+	$(NEED_LAB)
+	@if [ -z "$(FROM)" ]; then \
+	  $(IN_COURSE) nbgrader collect $(ASSIGNMENT) --update; \
+	else \
+	  test -e "$(FROM)" || { echo "$(FROM) does not exist" >&2; exit 1; }; \
+	  $(AS_ROOT) rm -rf /tmp/asynclab-collect && $(AS_ROOT) mkdir -p /tmp/asynclab-collect && \
+	  docker cp "$(FROM)" $(LAB_ID):/tmp/asynclab-collect/ && \
+	  $(AS_ROOT) chown -R jovyan:jovyan /tmp/asynclab-collect && \
+	  $(IN_COURSE) python -m asynclab.grading.collect "/tmp/asynclab-collect/$$(basename "$(FROM)")" \
+	    $(ASSIGNMENT) $(if $(FORCE),--force); \
+	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
+	fi
+
+autograde: ## Grading: grade every submission (STUDENT="id ..." for some); report in grader/autograde-report.txt
+	$(NEED_LAB)
+	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)); \
+	  status=$$?; mkdir -p $(GRADER_OUT); docker cp $(LAB_ID):$(COURSE_IN_LAB)/autograde-report.txt $(GRADER_OUT)/ 2>/dev/null; exit $$status
+
+feedback: ## Grading: make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
+	$(NEED_LAB)
+	$(IN_COURSE) nbgrader generate_feedback $(ASSIGNMENT) --force
+	mkdir -p $(GRADER_OUT)/feedback
+	docker cp $(LAB_ID):$(COURSE_IN_LAB)/feedback/. $(GRADER_OUT)/feedback/
+
+grades: ## Grading: export every grade to grader/grades.csv
+	$(NEED_LAB)
+	$(IN_COURSE) nbgrader export --to grades.csv
+	mkdir -p $(GRADER_OUT)
+	docker cp $(LAB_ID):$(COURSE_IN_LAB)/grades.csv $(GRADER_OUT)/grades.csv
+	@echo "wrote $(GRADER_OUT)/grades.csv"

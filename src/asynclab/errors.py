@@ -89,3 +89,12 @@ class PlaybookFailed(LabError):
         self.result = result
         only_unreachable = result.unreachable_hosts and not result.failures()
         self.fault = "lab" if only_unreachable else "playbook"
+
+
+class LabEnvironmentError(LabError):
+    """The lab itself failed (a host down, a reset that did not work): not the learner's fault."""
+
+    fault = "lab"
+
+    def __init__(self, message: str):
+        super().__init__(f"The lab failed, not your answer: {message}")

@@ -55,9 +55,12 @@ class PlaybookMagics(Magics):
     @argument("--quiet", action="store_true", help="no live progress")
     @argument("--name", default="last_run", help="variable that receives the RunResult")
     @argument("--allow-fail", action="store_true", help="a failed run does not fail the cell")
+    @argument("--exercise", default=None, help="a graded exercise: run on clean hosts within its limits")
     @cell_magic
     def playbook(self, line, cell):
         args = parse_argstring(self.playbook, line)
+        if args.exercise:
+            return self._exercise(args, cell)
         config = RunConfig(progress="none" if args.quiet else "auto")
         if args.timeout:
             config.timeout = args.timeout
@@ -78,6 +81,25 @@ class PlaybookMagics(Magics):
         if not result.ok and not args.allow_fail:
             # The cell fails like ansible-playbook would exit non-zero: one line, no traceback.
             raise PlaybookFailed(result)
+
+
+    def _exercise(self, args, cell):
+        """An answer to a graded exercise: the exercise sets the hosts' state, forks and limit.
+
+        A failed run does not fail the cell: the exercise's checks explain what went wrong."""
+        from .grading import ANSWERS, run_exercise
+
+        text = cell if "\n" in cell else cell + "\n"
+        try:
+            answer = run_exercise(args.exercise, text, progress="none" if args.quiet else "auto")
+        except PlaybookSyntaxError as exc:
+            line = exc.line + 1 if exc.line is not None else None
+            error = PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column)
+            ANSWERS[args.exercise].problem = error.message  # the feedback counts lines as the cell does
+            raise error from None
+        if answer.result is not None:
+            self.shell.user_ns[args.name] = answer.result
+            show_result(answer.result, timeline=not args.no_timeline)
 
 
 def show_result(result, timeline: bool = True) -> None:

@@ -115,3 +115,23 @@ def test_five_fire_and_forget_jobs_take_about_one_jobs_time(lab_exec, clean_lab)
     wall = int(out.rsplit("WALL ", 1)[1].split()[0]) / 1000
     assert out.count("ok=2    changed=2    unreachable=0    failed=0") == 5
     assert 8 <= wall < 30, wall
+
+
+def test_the_formgrader_and_the_assignment_list_answer_in_jupyterlab(lab_exec):
+    # nbgrader's server extensions, with the course's config found through /etc/jupyter.
+    script = (
+        "import http.cookiejar, json, os, urllib.request\n"
+        "t = os.environ['JUPYTER_TOKEN']\n"
+        "web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))\n"
+        "def get(p):\n"
+        "    r = web.open(f'http://127.0.0.1:8888{p}{\"&\" if \"?\" in p else \"?\"}token={t}', timeout=30)\n"
+        "    return r.status, r.read().decode()\n"
+        "s, page = get('/formgrader')\n"
+        "print('formgrader', s, 'Manage Assignments' in page)\n"
+        "s, body = get('/assignments?course_id=async-lab')\n"
+        "print('assignments', s, json.loads(body).get('success'))\n"
+    )
+    rc, out = lab_exec(f"python3 - <<'PY'\n{script}PY")
+    assert rc == 0, out
+    assert "formgrader 200 True" in out
+    assert "assignments 200 True" in out, out

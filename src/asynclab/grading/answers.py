@@ -1,0 +1,79 @@
+"""A learner's answer to an exercise: recognised, parsed, run on clean hosts, kept for checking.
+
+``%%playbook --exercise NAME`` hands its cell to :func:`run_exercise`. The answer is kept in
+:data:`ANSWERS` for the exercise's hidden test cell, whatever happened: not answered yet,
+YAML that does not parse, a run that failed, or a run the exercise's time limit cut off.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import LabEnvironmentError, LabError
+from ..playbook_input import load_playbook
+from ..result import RunResult
+from ..runner import RunConfig, run_playbook
+from . import hostprobe
+
+#: nbgrader's stub for an unanswered Python cell. Learners often keep the comment above
+#: their answer, so only the raise line marks a cell as unanswered.
+STUB_LINE = re.compile(r"^\s*raise NotImplementedError\(\)\s*$", re.M)
+
+
+@dataclass
+class Answer:
+    exercise: str
+    text: str
+    status: str = "unanswered"  # unanswered, invalid, ran, lab-failed
+    plays: list = field(default_factory=list)
+    problem: str = ""  # why it could not run, in words
+    result: RunResult | None = None
+
+    @property
+    def cut_off(self) -> bool:
+        return self.result is not None and self.result.status == "timeout"
+
+
+#: The latest answer to each exercise in this kernel.
+ANSWERS: dict[str, Answer] = {}
+
+
+def is_stub(text: str) -> bool:
+    return bool(STUB_LINE.search(text)) or not text.strip()
+
+
+def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
+    """Check, run and record a learner's playbook for exercise ``name``."""
+    from .exercises import EXERCISES
+
+    spec = EXERCISES.get(name)
+    if spec is None or spec.kind != "playbook":
+        known = ", ".join(n for n, e in EXERCISES.items() if e.kind == "playbook")
+        raise LabError(f"there is no playbook exercise called '{name}' (exercises: {known})")
+    answer = Answer(name, text)
+    ANSWERS[name] = answer
+    if is_stub(text):
+        answer.problem = "Not answered yet: replace the `raise NotImplementedError()` line with your tasks."
+        print(answer.problem)
+        return answer
+    try:
+        answer.plays = load_playbook(text).plays
+        hostprobe.prepare(spec.workloads_by_host())
+        config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
+        answer.result = run_playbook(text, config=config)
+    except LabError as exc:
+        # The learner's to fix (YAML, an unknown group...) or the lab's (a host down).
+        answer.status = "lab-failed" if exc.fault == "lab" else "invalid"
+        answer.problem = exc.message
+        raise
+    answer.status = "ran"
+    if answer.result.unreachable_hosts:
+        answer.status = "lab-failed"
+        raise LabEnvironmentError(
+            f"{', '.join(answer.result.unreachable_hosts)} could not be reached during your run. "
+            "Ask your instructor to check the lab (`make status`) and run this cell again."
+        )
+    if answer.cut_off:
+        print(f"Your run was stopped after {spec.time_limit:.0f} s, the time limit of this exercise: "
+              "a job or a wait that outlasts it is cut off.")
+    return answer

@@ -1,0 +1,155 @@
+"""Put the hosts in an exercise's known state, and read back what a run left on them.
+
+Both run small playbooks of the lab's own through the runner, so they work wherever the
+learner's playbooks do (in the ``lab`` container, or from the host). A host that does not
+answer is the lab's fault, never the learner's: that raises LabEnvironmentError.
+"""
+from __future__ import annotations
+
+import contextlib
+import io
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import yaml
+
+from ..errors import LabEnvironmentError
+from ..inventory import LAB_HOSTS
+from ..result import parse_time
+from ..runner import run_playbook
+
+RESULTS = "/var/lib/lab/results"
+WATCHED_FILES = ("/var/log/operation_failure.log", "/var/log/backup.log")
+
+PROBE_SCRIPT = f"""
+for f in {RESULTS}/* {' '.join(WATCHED_FILES)}; do
+  [ -f "$f" ] && {{ echo "== $f"; head -c 2000 "$f"; echo; }}
+done
+if [ "$(hostname)" = db1 ]; then
+  echo "== schema_version"
+  runuser -u postgres -- psql -d production_db -tAc 'SELECT max(version) FROM schema_migrations'
+fi
+true
+"""
+
+
+@dataclass
+class Workload:
+    """A lesson script's behaviour on some hosts while an exercise runs."""
+
+    script: str  # e.g. /opt/backup.sh
+    seconds: float = 3
+    fail: int = 0
+    hang: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.script.rsplit("/", 1)[-1].removesuffix(".sh")
+
+    def env(self) -> str:
+        return f"LAB_SECONDS={self.seconds}\nLAB_FAIL={self.fail}\nLAB_HANG={int(self.hang)}\n"
+
+
+@dataclass
+class HostEvidence:
+    host: str
+    files: dict[str, str] = field(default_factory=dict)  # path -> content
+
+    def result(self, workload: str) -> dict | None:
+        """The record a workload left when it finished (``.done``) or failed (``.failed``)."""
+        for suffix in ("done", "failed"):
+            text = self.files.get(f"{RESULTS}/{workload}.{suffix}")
+            if text is not None:
+                record = dict(part.split("=", 1) for part in text.split() if "=" in part)
+                record["outcome"] = suffix
+                record["started_at"] = parse_time(record.get("started"))
+                record["finished_at"] = parse_time(record.get("finished"))
+                return record
+        return None
+
+    def finished_at(self, workload: str) -> datetime | None:
+        record = self.result(workload)
+        return record["finished_at"] if record else None
+
+    @property
+    def schema_version(self) -> int | None:
+        value = self.files.get("schema_version", "").strip()
+        return int(value) if value.isdigit() else None
+
+
+def _quiet_run(plays, timeout: float, what: str):
+    """Run one of the lab's own playbooks with no output at all (grading cells must stay clean)."""
+    sink = io.StringIO()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        result = run_playbook(yaml.safe_dump(plays, sort_keys=False), timeout=timeout, progress="none")
+    down = result.unreachable_hosts
+    if down or result.status == "timeout":
+        names = ", ".join(down) if down else "the hosts"
+        raise LabEnvironmentError(
+            f"{names} did not answer while the lab was {what}. Ask your instructor to check "
+            "the lab (`make status`, `make reset`) and grade this exercise again."
+        )
+    return result
+
+
+def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
+    """Reset the hosts (no jobs, no results, services up) and set this exercise's workloads."""
+    settings = {host: {w.name: w.env() for w in loads} for host, loads in workloads.items()}
+    play = {
+        "name": "lab: clean state for the exercise",
+        "hosts": ",".join(hosts),
+        "gather_facts": False,
+        "tasks": [
+            {"name": "reset", "ansible.builtin.command": "/usr/local/sbin/lab-reset", "changed_when": False},
+            {"name": "workload settings folder", "ansible.builtin.file": {"path": "/etc/lab/workload.d", "state": "directory", "mode": "0755"}},
+            {
+                "name": "workload settings",
+                "ansible.builtin.copy": {"dest": "/etc/lab/workload.d/{{ item.key }}.env", "content": "{{ item.value }}", "mode": "0644"},
+                "loop": "{{ lab_workloads.get(inventory_hostname, {}) | dict2items }}",
+            },
+        ],
+        "vars": {"lab_workloads": settings},
+    }
+    result = _quiet_run([play], timeout=120, what="preparing the exercise")
+    if not result.ok:
+        failed = ", ".join(result.failed_hosts) or "a host"
+        raise LabEnvironmentError(
+            f"resetting {failed} failed before the exercise ran. Ask your instructor to run "
+            "`make reset` and grade this exercise again."
+        )
+
+
+def probe(hosts) -> dict[str, HostEvidence]:
+    """Read the workloads' results and the watched files on the hosts."""
+    play = {
+        "name": "lab: read the results",
+        "hosts": ",".join(hosts),
+        "gather_facts": False,
+        "tasks": [{"name": "probe", "ansible.builtin.shell": PROBE_SCRIPT, "changed_when": False}],
+    }
+    result = _quiet_run([play], timeout=60, what="reading the results of your run")
+    out = {host: HostEvidence(host) for host in hosts}
+    for task in result.tasks:
+        if task.host not in out:
+            continue
+        current = None
+        lines: list[str] = []
+        for line in (task.res.get("stdout") or "").splitlines() + ["== "]:
+            if line.startswith("== "):
+                if current:
+                    out[task.host].files[current] = "\n".join(lines).strip()
+                current, lines = line[3:].strip(), []
+            else:
+                lines.append(line)
+    return out
+
+
+def probe_until(hosts, ready, timeout: float) -> dict[str, HostEvidence]:
+    """Probe until ``ready(evidence)`` is true or ``timeout`` seconds passed; return the last."""
+    deadline = time.monotonic() + timeout
+    while True:
+        evidence = probe(hosts)
+        if ready(evidence) or time.monotonic() >= deadline:
+            return evidence
+        time.sleep(1)

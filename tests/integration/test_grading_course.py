@@ -1,0 +1,160 @@
+"""The instructor's workflow on a temporary copy of the course, with the real nbgrader CLI
+inside the lab container, driven by the make targets: release, collect, autograde,
+feedback, grades. Four submissions: the solution (full marks), the blank release (0, "not
+answered yet"), one with the typical mistakes of grading_cases/mistakes.yml (each loses
+exactly its points, with its message) and one that is not a notebook (reported, and it
+does not stop the others)."""
+import csv
+import io
+import json
+import os
+import subprocess
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+from asynclab.grading import EXERCISES
+
+from .conftest import ROOT
+
+ASSIGNMENT = "async-basics"
+SOURCE = ROOT / "grader" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+CASES = yaml.safe_load((Path(__file__).parent / "grading_cases" / "mistakes.yml").read_text())
+HIDDEN_TEXT = ("BEGIN HIDDEN TESTS", 'check("', "check(&quot;", "from asynclab.grading", "most recent call last",
+               "site-packages")
+
+
+def fetch(container, path: str, dest: Path) -> None:
+    """Copy a file or folder out of the container into dest."""
+    stream, _ = container.get_archive(path)
+    with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+        tar.extractall(dest, filter="data")
+
+
+def mistaken(notebook: dict) -> dict:
+    """The solution with each exercise of mistakes.yml answered the wrong way."""
+    for cell in notebook["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        name = meta.get("grade_id", "").removesuffix("_answer")
+        if meta.get("solution") and name in CASES:
+            cell["source"] = f"%%playbook --exercise {name}\n{CASES[name]['answer']}"
+    return notebook
+
+
+def check_cells(path: Path) -> dict[str, tuple[float, str]]:
+    """Exercise name -> (points given by its check cell, its printed feedback)."""
+    out = {}
+    for cell in json.loads(path.read_text())["cells"]:
+        meta = cell["metadata"].get("nbgrader", {})
+        if not meta.get("grade"):
+            continue
+        name = meta["grade_id"].removesuffix("_check")
+        text = "".join("".join(o.get("text", "")) for o in cell["outputs"] if o["output_type"] == "stream")
+        results = ["".join(o["data"]["text/plain"]) for o in cell["outputs"] if o["output_type"] == "execute_result"]
+        out[name] = (float(results[0]) if results else None, text)
+    return out
+
+
+@pytest.fixture(scope="module")
+def graded(lab, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("grading")
+    run_id = uuid.uuid4().hex[:8]
+    settings = [f"COURSE_IN_LAB=/tmp/gradetest-{run_id}/course", f"EXCHANGE=/tmp/gradetest-{run_id}/exchange",
+                f"GRADER_OUT={tmp / 'out'}", f"ASSIGNMENT={ASSIGNMENT}"]
+    env = dict(os.environ)
+    if os.environ.get("ASYNCLAB_PROJECT"):
+        env["COMPOSE_PROJECT_NAME"] = os.environ["ASYNCLAB_PROJECT"]
+    container = lab.container("lab")
+    container.exec_run(["mkdir", "-p", f"/tmp/gradetest-{run_id}"], user="jovyan")
+    steps = {}
+
+    def make(target, *extra, timeout=1800):
+        done = subprocess.run(["make", "--no-print-directory", target, *settings, *extra], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=timeout)
+        steps[target] = done
+        return done
+
+    release = make("release")
+    assert release.returncode == 0, release.stdout + release.stderr
+    fetch(container, f"/tmp/gradetest-{run_id}/course/release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", tmp)
+    subs = tmp / "submissions"
+    notebooks = {
+        "solution": SOURCE.read_text(),
+        "blank": (tmp / f"{ASSIGNMENT}.ipynb").read_text(),
+        "mistakes": json.dumps(mistaken(json.loads(SOURCE.read_text()))),
+        "broken": "this is not a notebook {",
+    }
+    for student, text in notebooks.items():
+        (subs / student).mkdir(parents=True)
+        (subs / student / f"{ASSIGNMENT}.ipynb").write_text(text)
+    make("collect", f"FROM={subs}")
+    make("autograde")
+    make("feedback")
+    make("grades")
+    fetch(container, f"/tmp/gradetest-{run_id}/course/autograded", tmp)
+    yield tmp, steps
+    container.exec_run(["rm", "-rf", f"/tmp/gradetest-{run_id}"], user="root")
+
+
+def test_the_release_has_no_solutions_and_no_hidden_tests(graded):
+    tmp, _ = graded
+    text = (tmp / f"{ASSIGNMENT}.ipynb").read_text()
+    assert "raise NotImplementedError()" in text
+    for leaked in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", 'check(\\"', "reports_status is finished"):
+        assert leaked not in text
+
+
+def test_every_submission_was_tried_and_the_broken_one_reported(graded):
+    tmp, steps = graded
+    assert steps["collect"].returncode in (0, 1), steps["collect"].stderr
+    report = (tmp / "out" / "autograde-report.txt").read_text()
+    for student in ("solution", "blank", "mistakes"):
+        assert any(line.startswith(student) and "graded" in line and "could not" not in line
+                   for line in report.splitlines()), report
+    assert any(line.startswith("broken") and "could not be graded" in line for line in report.splitlines()), report
+    assert steps["autograde"].returncode != 0  # not everything could be graded: said by the exit code
+    assert steps["grades"].returncode == 0, steps["grades"].stdout + steps["grades"].stderr
+
+
+def test_grades_the_solution_full_and_the_blank_release_zero(graded):
+    tmp, _ = graded
+    rows = {r["student_id"]: r for r in csv.DictReader((tmp / "out" / "grades.csv").open())}
+    total = sum(e.points for e in EXERCISES.values())
+    assert float(rows["solution"]["score"]) == total == float(rows["solution"]["max_score"])
+    assert float(rows["blank"]["score"]) == 0
+    expected = total - sum(EXERCISES[n].points - case["score"] for n, case in CASES.items())
+    assert float(rows["mistakes"]["score"]) == expected
+
+
+def test_the_blank_release_says_not_answered_yet_everywhere(graded):
+    tmp, _ = graded
+    cells = check_cells(tmp / "autograded" / "blank" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    assert set(cells) == set(EXERCISES)
+    for name, (points, text) in cells.items():
+        assert points == 0 and "Not answered yet" in text, (name, text)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_each_typical_mistake_loses_exactly_its_points_with_its_message(graded, name):
+    tmp, _ = graded
+    cells = check_cells(tmp / "autograded" / "mistakes" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
+    points, text = cells[name]
+    assert points == CASES[name]["score"], text
+    assert CASES[name]["says"] in text, text
+    others = {n: p for n, (p, _) in cells.items() if n not in CASES}
+    assert others == {n: EXERCISES[n].points for n in others}
+
+
+def test_feedback_shows_the_checks_words_but_no_hidden_test_and_no_traceback(graded):
+    tmp, _ = graded
+    pages = sorted((tmp / "out" / "feedback").rglob("*.html"))
+    assert {p.parts[-3] for p in pages} >= {"solution", "blank", "mistakes"}
+    for page in pages:
+        html = page.read_text()
+        for leaked in HIDDEN_TEXT:
+            assert leaked not in html, f"{page.parts[-3]}: feedback shows {leaked!r}"
+    mistakes = next(p for p in pages if p.parts[-3] == "mistakes").read_text()
+    assert "could not find job" in mistakes and "of 3 points" in mistakes
