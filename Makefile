@@ -118,9 +118,9 @@ collect: ## Grading: collect submissions from the exchange, or FROM=<folder or .
 	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
 	fi
 
-autograde: ## Grading: grade every submission (STUDENT="id ..." for some); report in grader/autograde-report.txt
+autograde: ## Grading: grade the submissions not graded yet (STUDENT="id ...", REGRADE=1); report in grader/autograde-report.txt
 	$(NEED_LAB)
-	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)); \
+	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \
 	  status=$$?; mkdir -p $(GRADER_OUT); docker cp $(LAB_ID):$(COURSE_IN_LAB)/autograde-report.txt $(GRADER_OUT)/ 2>/dev/null; exit $$status
 
 feedback: ## Grading: make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/

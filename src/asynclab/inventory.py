@@ -6,8 +6,10 @@ target's address and the per-install key are taken from the running containers.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -55,10 +57,25 @@ def lab_target() -> Target:
     return Lab.find().ansible_target()
 
 
+@contextlib.contextmanager
+def _process_std_streams():
+    """Ansible's Display, made when ansible is first imported, patches sys.stdout/stderr for
+    fork safety. A Jupyter kernel's streams cannot be patched, and Ansible then prints two
+    warnings into the learner's cell. Let it patch the process's own streams instead."""
+    saved = sys.stdout, sys.stderr
+    if sys.__stdout__ is not None and sys.__stderr__ is not None:
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
 @functools.lru_cache(maxsize=8)
 def _inventory(sources: tuple[str, ...]):
-    from ansible.inventory.manager import InventoryManager
-    from ansible.parsing.dataloader import DataLoader
+    with _process_std_streams():
+        from ansible.inventory.manager import InventoryManager
+        from ansible.parsing.dataloader import DataLoader
 
     return InventoryManager(loader=DataLoader(), sources=list(sources))
 
@@ -75,7 +92,8 @@ def groups_and_hosts(sources: tuple[str, ...] = (str(GROUPS_FILE),)) -> tuple[di
 
 
 def _atoms(pattern: str) -> list[str]:
-    from ansible.inventory.manager import split_host_pattern
+    with _process_std_streams():
+        from ansible.inventory.manager import split_host_pattern
 
     atoms = []
     for part in split_host_pattern(pattern):

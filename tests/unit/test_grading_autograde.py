@@ -133,3 +133,41 @@ def test_report_columns_line_up():
     assert header.index("outcome") == first.index(GRADED) == second.index(LAB_FAILED)
     assert "3.2 s" in first or "3.3 s" in first
     assert "make reset" in text
+
+
+def make_submission(course, student, graded_later=True):
+    import os
+    import time
+
+    submitted = course / "submitted" / student / ASSIGNMENT
+    submitted.mkdir(parents=True)
+    nbformat.write(new_notebook(), str(submitted / f"{ASSIGNMENT}.ipynb"))
+    write_graded(course / "autograded" / student / ASSIGNMENT, new_output("stream", name="stdout", text="ok\n"))
+    if not graded_later:
+        later = time.time() + 10
+        os.utime(submitted / f"{ASSIGNMENT}.ipynb", (later, later))
+
+
+def test_a_run_again_keeps_what_was_graded_and_grades_the_rest(tmp_path, monkeypatch):
+    make_submission(tmp_path, "ann")  # graded by an earlier, interrupted run
+    make_submission(tmp_path, "bob", graded_later=False)  # submitted again since
+    (tmp_path / "submitted" / "cid" / ASSIGNMENT).mkdir(parents=True)  # never graded
+    monkeypatch.setattr(autograde, "score_of", lambda *args: "2 / 2")
+    assert autograde.already_graded(tmp_path, ASSIGNMENT, "ann").status == autograde.ALREADY_GRADED
+    assert autograde.already_graded(tmp_path, ASSIGNMENT, "bob") is None
+    assert autograde.already_graded(tmp_path, ASSIGNMENT, "cid") is None
+    write_graded(tmp_path / "autograded" / "ann" / ASSIGNMENT, new_output(
+        "error", ename="LabEnvironmentError", evalue="The lab failed, not your answer: web1", traceback=[]))
+    assert autograde.already_graded(tmp_path, ASSIGNMENT, "ann") is None  # a lab failure is graded again
+
+
+def test_the_gradebook_is_backed_up_and_old_copies_pruned(tmp_path, monkeypatch):
+    assert autograde.back_up_gradebook(tmp_path) is None
+    (tmp_path / "gradebook.db").write_bytes(b"grades")
+    monkeypatch.setattr(autograde, "KEEP_BACKUPS", 2)
+    for n in range(3):
+        (tmp_path / autograde.BACKUPS).mkdir(exist_ok=True)
+        (tmp_path / autograde.BACKUPS / f"gradebook-2020010{n}-000000.db").write_bytes(b"old")
+    copy = autograde.back_up_gradebook(tmp_path)
+    assert copy.read_bytes() == b"grades"
+    assert sorted(p.name for p in (tmp_path / autograde.BACKUPS).iterdir()) == ["gradebook-20200102-000000.db", copy.name]

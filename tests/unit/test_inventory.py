@@ -37,3 +37,30 @@ def test_unknown_hosts_and_groups_are_named(pattern, unknown):
 
 def test_host_order_follows_the_inventory():
     assert sorted(["app1", "web2", "zeta", "db1", "web1"], key=host_order) == ["web1", "web2", "db1", "app1", "zeta"]
+
+
+def test_reading_the_inventory_in_a_kernel_prints_no_ansible_warning():
+    # ipykernel's streams have no buffer and no reconfigure(); Ansible's Display warns when
+    # it cannot patch them, into the learner's cell. A fresh interpreter, since Ansible's
+    # Display is made once per process.
+    import subprocess
+    import sys
+    import textwrap
+
+    code = textwrap.dedent("""
+        import io, sys
+        class KernelStream(io.TextIOBase):
+            def __init__(self):
+                self.text = []
+            def write(self, s):
+                self.text.append(s)
+                return len(s)
+        stream = KernelStream()
+        sys.stdout = sys.stderr = stream
+        from asynclab.inventory import groups_and_hosts
+        groups_and_hosts()
+        sys.__stdout__.write("".join(stream.text))
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "failed to patch" not in done.stdout and "WARNING" not in done.stdout

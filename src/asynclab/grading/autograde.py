@@ -32,6 +32,9 @@ from datetime import datetime
 from pathlib import Path
 
 GRADED, NOT_GRADED, LAB_FAILED = "graded", "could not be graded", "lab failed during grading"
+ALREADY_GRADED = "already graded"
+BACKUPS = "gradebook-backups"
+KEEP_BACKUPS = 20
 LAB_FAILURE_TEXT = "The lab failed, not your answer:"
 REPORT_NAME = "autograde-report.txt"
 LOG_ERROR = re.compile(r"^\[\w+ \| (?:ERROR|CRITICAL)\]\s*(.*)$")
@@ -160,6 +163,9 @@ def grade_one(course: Path, assignment: str, student: str, timeout: float) -> Ou
     except subprocess.TimeoutExpired:
         _stop(process)
         return Outcome(student, NOT_GRADED, time.monotonic() - started, f"nbgrader did not finish within {timeout:g} s")
+    except BaseException:  # Ctrl-C: stop this student's nbgrader too; a new run grades it again
+        _stop(process)
+        raise
     seconds = time.monotonic() - started
     graded = course / "autograded" / student / assignment
     if process.returncode != 0 or not any(graded.glob("*.ipynb")):
@@ -171,6 +177,40 @@ def grade_one(course: Path, assignment: str, student: str, timeout: float) -> Ou
     stopped = timed_out_cells(graded)
     note = f"{stopped} cell(s) stopped at the per-cell time limit" if stopped else ""
     return Outcome(student, GRADED, seconds, note, score)
+
+
+def already_graded(course: Path, assignment: str, student: str) -> Outcome | None:
+    """The outcome of an earlier run that graded this submission as it is now, if any.
+
+    A submission counts as done when its autograded notebooks are newer than the submitted
+    ones, hold no lab failure, and the gradebook has its score; anything else is graded again.
+    """
+    submitted = [p for p in (course / "submitted" / student / assignment).rglob("*") if p.is_file()]
+    graded = list((course / "autograded" / student / assignment).glob("*.ipynb"))
+    if not submitted or not graded:
+        return None
+    # ctime too: a collect that keeps the files' own times (copy2) still makes new inodes.
+    arrived = max(max(p.stat().st_mtime, p.stat().st_ctime) for p in submitted)
+    if min(p.stat().st_mtime for p in graded) < arrived:
+        return None
+    if lab_failure_in(course / "autograded" / student / assignment):
+        return None
+    score = score_of(course, assignment, student)
+    return Outcome(student, ALREADY_GRADED, 0.0, "kept from an earlier run", score) if score else None
+
+
+def back_up_gradebook(course: Path) -> Path | None:
+    """Copy gradebook.db aside before grading; keep the newest KEEP_BACKUPS copies."""
+    gradebook = course / "gradebook.db"
+    if not gradebook.is_file():
+        return None
+    folder = course / BACKUPS
+    folder.mkdir(exist_ok=True)
+    copy = folder / f"gradebook-{datetime.now():%Y%m%d-%H%M%S}.db"
+    shutil.copy2(gradebook, copy)
+    for old in sorted(folder.glob("gradebook-*.db"))[:-KEEP_BACKUPS]:
+        old.unlink()
+    return copy
 
 
 # ---- the whole run ---------------------------------------------------------------------
@@ -188,7 +228,7 @@ def format_report(assignment: str, outcomes: list[Outcome]) -> str:
     lines = [f"Autograde of {assignment}, {datetime.now():%Y-%m-%d %H:%M}"]
     for row in rows:
         lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
-    graded = sum(o.status == GRADED for o in outcomes)
+    graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in outcomes)
     total = sum(o.seconds for o in outcomes)
     lines.append(f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
     if any(o.status == LAB_FAILED for o in outcomes):
@@ -203,6 +243,8 @@ def main(argv=None) -> int:
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one student's grading may take (default 3600)")
+    parser.add_argument("--regrade", action="store_true",
+                        help="grade again the submissions an earlier run already graded (default: keep them)")
     args = parser.parse_args(argv)
     course = args.course.resolve()
 
@@ -223,10 +265,14 @@ def main(argv=None) -> int:
               "the students': run `make status` and `make reset` (or `make lab`), then grade again.", file=sys.stderr)
         return 1
 
+    backup = back_up_gradebook(course)
+    if backup:
+        print(f"gradebook backed up to {backup.relative_to(course)}")
     outcomes = []
     for number, student in enumerate(students, 1):
         print(f"[{number}/{len(students)}] {student} ...", flush=True)
-        outcome = grade_one(course, args.assignment, student, args.timeout)
+        outcome = None if args.regrade else already_graded(course, args.assignment, student)
+        outcome = outcome or grade_one(course, args.assignment, student, args.timeout)
         print(f"[{number}/{len(students)}] {student}: {outcome.status} ({outcome.seconds:.1f} s)"
               + (f": {outcome.detail}" if outcome.detail else ""), flush=True)
         outcomes.append(outcome)
@@ -236,7 +282,7 @@ def main(argv=None) -> int:
     print()
     print(report, end="")
     print(f"(written to {course / REPORT_NAME})")
-    return 0 if all(o.status == GRADED for o in outcomes) else 1
+    return 0 if all(o.status in (GRADED, ALREADY_GRADED) for o in outcomes) else 1
 
 
 if __name__ == "__main__":
