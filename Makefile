@@ -16,13 +16,16 @@ PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 
+# `make setup WHEELS=bundle/wheels` installs from that wheelhouse only (no index: offline).
+PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS))
+
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
-	$(VENV)/bin/pip install --disable-pip-version-check -q --upgrade pip
-	$(VENV)/bin/pip install --disable-pip-version-check -q -e '.[dev]'
+	$(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) --upgrade pip
+	$(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed ## Create the host virtualenv (.venv) for tests and host-side tools
+setup: $(VENV)/.installed ## Create the host virtualenv (.venv) for tests and host-side tools (WHEELS=dir: offline)
 
 .env:
 	@sed "s/^JUPYTER_TOKEN=$$/JUPYTER_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')/" .env.example > .env
@@ -77,6 +80,18 @@ purge: ## Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH 
 	@read -p "Delete all learner work and keys of this lab? [y/N] " ok && [ "$$ok" = y ]
 	$(COMPOSE) down --remove-orphans --rmi local --volumes
 
+# ---- Offline classroom -------------------------------------------------------------------
+# The images, a wheelhouse and the lab's files in one folder, for a machine with no internet.
+BUNDLE ?= bundle
+
+.PHONY: bundle load
+
+bundle: ## Offline: write the images, a wheelhouse and the lab's files to BUNDLE (default bundle/)
+	@COMPOSE="$(COMPOSE)" scripts/bundle.sh "$(BUNDLE)"
+
+load: ## Offline: check BUNDLE against its MANIFEST, load its images, start the lab (no build, no pull)
+	@COMPOSE="$(COMPOSE)" scripts/load.sh "$(BUNDLE)"
+
 # ---- Grading (instructors) ---------------------------------------------------------------
 # nbgrader runs inside the lab container, as jovyan, in the course folder of its work volume.
 ASSIGNMENT ?= async-basics
@@ -85,6 +100,9 @@ ASSIGNMENT ?= async-basics
 COURSE_IN_LAB ?= /home/jovyan/work/grader
 GRADER_OUT ?= grader
 EXCHANGE ?=
+# Parallel grading: workers, each with its own five hosts (default: by cores and memory);
+# WORKERS=0 grades in the lab container itself, one student after the other, on the lab's hosts.
+WORKERS ?=
 IN_COURSE = $(COMPOSE) exec -T -u jovyan -w $(COURSE_IN_LAB) $(if $(EXCHANGE),-e NBGRADER_EXCHANGE=$(EXCHANGE)) lab
 AS_ROOT = $(COMPOSE) exec -T -u root lab
 LAB_ID = "$$($(COMPOSE) ps -q lab)"
@@ -118,10 +136,16 @@ collect: ## Grading: collect submissions from the exchange, or FROM=<folder or .
 	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
 	fi
 
-autograde: ## Grading: grade the submissions not graded yet (STUDENT="id ...", REGRADE=1); report in grader/autograde-report.txt
+autograde: $(VENV)/.installed ## Grading: grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
 	$(NEED_LAB)
+ifeq ($(WORKERS),0)
 	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \
 	  status=$$?; mkdir -p $(GRADER_OUT); docker cp $(LAB_ID):$(COURSE_IN_LAB)/autograde-report.txt $(GRADER_OUT)/ 2>/dev/null; exit $$status
+else
+	@COMPOSE="$(COMPOSE)" $(PY) -m asynclab.grading.parallel $(ASSIGNMENT) --project "$(PROJECT)" \
+	  --course-in-lab $(COURSE_IN_LAB) --out $(GRADER_OUT) $(if $(WORKERS),--workers $(WORKERS)) \
+	  $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade)
+endif
 
 feedback: ## Grading: make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
 	$(NEED_LAB)
@@ -135,3 +159,11 @@ grades: ## Grading: export every grade to grader/grades.csv
 	mkdir -p $(GRADER_OUT)
 	docker cp $(LAB_ID):$(COURSE_IN_LAB)/grades.csv $(GRADER_OUT)/grades.csv
 	@echo "wrote $(GRADER_OUT)/grades.csv"
+
+# ---- Benchmarks --------------------------------------------------------------------------
+BENCH_ARGS ?=
+.PHONY: bench
+
+bench: setup ## Measure the lab against baselines in one run (needs make lab); table + bench/results.json (BENCH_ARGS="--skip build")
+	$(NEED_LAB)
+	COMPOSE="$(COMPOSE)" COMPOSE_PROJECT_NAME=$(PROJECT) $(PY) bench/run.py $(BENCH_ARGS)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .result import AsyncJob, RunResult, TaskRun, parse_time
+from .result import RESULT_NOT_KEPT, AsyncJob, RunResult, TaskRun, parse_time
 
 RESULT_EVENTS = {
     "runner_on_ok": "ok",
@@ -93,6 +93,11 @@ class EventFolder:
     def _finish(self, data: dict, status: str) -> None:
         task = self._task_for(data)
         res = dict(data.get("res") or {})
+        if not res and status in ("ok", "failed"):
+            # Every result Ansible reports has keys: an empty one is a result ansible-runner
+            # dropped for its size.
+            task.result_kept = False
+            res = {"msg": RESULT_NOT_KEPT}
         if status == "failed":
             # The event carries the failure in its name; the registered result has the key.
             res.setdefault("failed", True)

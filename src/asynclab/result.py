@@ -9,10 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from .inventory import host_order
+
 LAB_PROBLEM = (
     "{hosts} could not be reached. This is a problem of the lab environment, not of your "
     "playbook: the host may be stopped or restarting. From the host run `make status`, "
     "then `make reset` (or `make lab`) and run the playbook again."
+)
+#: In place of a task result that ansible-runner did not keep (it drops results over 700 kB).
+RESULT_NOT_KEPT = (
+    "its result was too large to keep (over 700 kB): print less, for example pipe the "
+    "command into `tail -n 50`, or register only what you need"
 )
 
 
@@ -45,6 +52,7 @@ class TaskRun:
     items: list[dict] = field(default_factory=list)
     ignored: bool = False
     polled: bool = False  # a poll > 0 task: it waited on its own job
+    result_kept: bool = True  # False when the result was too large to keep
 
     @property
     def duration(self) -> float | None:
@@ -146,7 +154,7 @@ class RunResult:
             lines.append(f"{t.host}: task '{t.task}' failed: {str(msg).strip()[:300]}")
         if self.status == "timeout":
             lines.append(
-                f"the run was stopped after its time limit of {self.timeout:.0f} s; "
+                f"the run was stopped after its time limit of {self.timeout:.0f} s{self._cut_tasks()}; "
                 "async jobs already launched keep running on the hosts"
             )
         elif self.status == "canceled":
@@ -164,8 +172,26 @@ class RunResult:
         if self.jobs:
             done = sum(j.finished for j in self.jobs)
             jobs = f"\nasync jobs: {len(self.jobs)} launched, {done} seen finished"
-        problems = "".join(f"\n- {p}" for p in self.problems())
+        problems = "".join(f"\n- {p}" for p in self.problems() + self._notes())
         return f"{head}\n{recap}{jobs}{problems}"
+
+    def _cut_tasks(self) -> str:
+        """' while TASK still ran on HOSTS': the tasks a time limit cut off, if any."""
+        running = [t for t in self.tasks if t.status == "running"]
+        if not running:
+            return ""
+        names = ", ".join(f"'{name}'" for name in dict.fromkeys(t.task for t in running))
+        hosts = ", ".join(sorted({t.host for t in running}, key=host_order))
+        return f" while {names} still ran on {hosts}"
+
+    def _notes(self) -> list[str]:
+        """Tasks that did not fail but whose result was too large to keep."""
+        dropped: dict[str, list[str]] = {}
+        for t in self.tasks:
+            if not t.result_kept and t.status != "failed":
+                dropped.setdefault(t.task, []).append(t.host)
+        return [f"{', '.join(hosts)}: task '{task}' ran, but {RESULT_NOT_KEPT}"
+                for task, hosts in dropped.items()]
 
     def __repr__(self) -> str:
         return f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s tasks={len(self.tasks)} jobs={len(self.jobs)}>"

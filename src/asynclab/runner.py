@@ -34,6 +34,44 @@ from .result import RunResult
 
 DEFAULT_TIMEOUT = float(os.environ.get("ASYNCLAB_TIMEOUT", "300"))
 KEEP_RUNS = int(os.environ.get("ASYNCLAB_KEEP_RUNS", "30"))
+# A task that prints megabytes must not fill the kernel's memory or the disk: the text of
+# one event and the run's whole output are kept up to these many characters.
+MAX_EVENT_TEXT = 20_000
+MAX_RUN_OUTPUT = 200_000
+# A target that stops answering in the middle of a run (frozen, or cut off from the network)
+# leaves an open SSH connection that waits for it: keepalives close it within about 15 s, and
+# the host is then reported unreachable instead of holding the run until its time limit.
+SSH_KEEPALIVE = "-o ServerAliveInterval=5 -o ServerAliveCountMax=3"
+
+
+def clip(text: str, limit: int, size: int | None = None) -> str:
+    """``text`` if short enough, else its head and tail around a note of what was left out."""
+    size = len(text) if size is None else size
+    if size <= limit:
+        return text
+    half = limit // 2
+    return (f"{text[:half]}\n[... {size - 2 * half} characters of output not shown: "
+            f"{size / 1e6:.1f} MB in all, too much to keep ...]\n{text[-half:]}")
+
+
+def _bounded_stdout(artifact_dir: str) -> str:
+    """The run's output as ansible-playbook printed it, at most MAX_RUN_OUTPUT characters.
+
+    A longer output file is cut down in place, so old runs stay small on disk too."""
+    path = Path(artifact_dir) / "stdout"
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            if size <= MAX_RUN_OUTPUT:
+                return f.read().decode(errors="replace")
+            head = f.read(MAX_RUN_OUTPUT // 2).decode(errors="replace")
+            f.seek(size - MAX_RUN_OUTPUT // 2)
+            tail = f.read().decode(errors="replace")
+    except OSError:
+        return ""
+    text = clip(head + tail, MAX_RUN_OUTPUT, size)
+    path.write_text(text)
+    return text
 
 
 def runs_dir() -> Path:
@@ -98,6 +136,8 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     env.update({k: str(v) for k, v in config.envvars.items()})
     bindir = os.path.dirname(sys.executable)
     env["PATH"] = bindir + os.pathsep + os.environ.get("PATH", "")
+    if "ANSIBLE_SSH_EXTRA_ARGS" not in os.environ:
+        env.setdefault("ANSIBLE_SSH_EXTRA_ARGS", SSH_KEEPALIVE)
     env.setdefault("ANSIBLE_FORCE_COLOR", "0")
     env.setdefault("ANSIBLE_NOCOLOR", "1")
 
@@ -105,6 +145,8 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     cancel = threading.Event()
 
     def on_event(event):
+        if len(event.get("stdout") or "") > MAX_EVENT_TEXT:
+            event["stdout"] = clip(event["stdout"], MAX_EVENT_TEXT)
         events.put(event)
         return True  # keep the event in the artifacts too
 
@@ -172,10 +214,7 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     result.status = runner.status
     result.rc = runner.rc
     result.artifact_dir = runner.config.artifact_dir
-    try:
-        result.stdout = runner.stdout.read()
-    except Exception:
-        result.stdout = ""
+    result.stdout = _bounded_stdout(result.artifact_dir)
     view.update(folder, started, final=True, status=result.status)
     if interrupted:
         raise RunCancelled(result)

@@ -3,7 +3,8 @@ inside the lab container, driven by the make targets: release, collect, autograd
 feedback, grades. Four submissions: the solution (full marks), the blank release (0, "not
 answered yet"), one with the typical mistakes of grading_cases/mistakes.yml (each loses
 exactly its points, with its message) and one that is not a notebook (reported, and it
-does not stop the others)."""
+does not stop the others). `make autograde` grades them in parallel, each worker on its
+own private hosts; the lab's own hosts are left alone."""
 import csv
 import io
 import json
@@ -20,11 +21,28 @@ from asynclab.grading import EXERCISES
 
 from .conftest import ROOT
 
+HOSTS = ("web1", "web2", "web3", "db1", "app1")
+
 ASSIGNMENT = "async-basics"
 SOURCE = ROOT / "grader" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 CASES = yaml.safe_load((Path(__file__).parent / "grading_cases" / "mistakes.yml").read_text())
 HIDDEN_TEXT = ("BEGIN HIDDEN TESTS", 'check("', "check(&quot;", "from asynclab.grading", "most recent call last",
                "site-packages")
+
+
+def report_rows(report: str) -> dict[str, dict[str, str]]:
+    """The autograde report's table: student -> {column: value} (columns are aligned)."""
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("student "))
+    names = lines[start].split()
+    cuts = [lines[start].index(name) for name in names] + [None]
+    rows = {}
+    for line in lines[start + 1:]:
+        if not line.strip() or " submission(s) graded" in line:
+            break
+        values = [line[a:b].strip() for a, b in zip(cuts, cuts[1:])]
+        rows[values[0]] = dict(zip(names, values))
+    return rows
 
 
 def fetch(container, path: str, dest: Path) -> None:
@@ -71,10 +89,10 @@ def graded(lab, tmp_path_factory):
     container.exec_run(["mkdir", "-p", f"/tmp/gradetest-{run_id}"], user="jovyan")
     steps = {}
 
-    def make(target, *extra, timeout=1800):
+    def make(target, *extra, key=None, timeout=1800):
         done = subprocess.run(["make", "--no-print-directory", target, *settings, *extra], cwd=ROOT, env=env,
                               capture_output=True, text=True, timeout=timeout)
-        steps[target] = done
+        steps[key or target] = done
         return done
 
     release = make("release")
@@ -91,7 +109,13 @@ def graded(lab, tmp_path_factory):
         (subs / student).mkdir(parents=True)
         (subs / student / f"{ASSIGNMENT}.ipynb").write_text(text)
     make("collect", f"FROM={subs}")
-    make("autograde")
+    lab.reset()
+    make("autograde", "WORKERS=2")
+    steps["lab hosts after grading"] = {h: lab.exec(h, "ls /var/lib/lab/results")[1].split() for h in HOSTS}
+    steps["workers left"] = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project="
+                                            f"{lab.project}-grade1"], capture_output=True, text=True).stdout.split()
+    make("autograde", key="again")  # everything graded is kept, the broken one is tried again
+    make("autograde", "WORKERS=0", "STUDENT=blank", "REGRADE=1", key="in the lab")
     make("feedback")
     make("grades")
     fetch(container, f"/tmp/gradetest-{run_id}/course/autograded", tmp)
@@ -110,11 +134,11 @@ def test_the_release_has_no_solutions_and_no_hidden_tests(graded):
 def test_every_submission_was_tried_and_the_broken_one_reported(graded):
     tmp, steps = graded
     assert steps["collect"].returncode in (0, 1), steps["collect"].stderr
-    report = (tmp / "out" / "autograde-report.txt").read_text()
-    for student in ("solution", "blank", "mistakes"):
-        assert any(line.startswith(student) and "graded" in line and "could not" not in line
-                   for line in report.splitlines()), report
-    assert any(line.startswith("broken") and "could not be graded" in line for line in report.splitlines()), report
+    rows = report_rows(steps["autograde"].stdout)
+    assert {s: rows[s]["outcome"] for s in ("solution", "blank", "mistakes")} == dict.fromkeys(
+        ("solution", "blank", "mistakes"), "graded"), rows
+    assert rows["broken"]["outcome"] == "could not be graded" and "NotJSONError" in rows["broken"]["detail"], rows
+    assert (tmp / "out" / "autograde-report.txt").is_file()
     assert steps["autograde"].returncode != 0  # not everything could be graded: said by the exit code
     assert steps["grades"].returncode == 0, steps["grades"].stdout + steps["grades"].stderr
 
@@ -158,3 +182,27 @@ def test_feedback_shows_the_checks_words_but_no_hidden_test_and_no_traceback(gra
             assert leaked not in html, f"{page.parts[-3]}: feedback shows {leaked!r}"
     mistakes = next(p for p in pages if p.parts[-3] == "mistakes").read_text()
     assert "could not find job" in mistakes and "of 3 points" in mistakes
+
+
+def test_the_class_was_graded_by_two_workers_on_their_own_hosts(graded):
+    tmp, steps = graded
+    assert "on 2 worker(s)" in steps["autograde"].stdout, steps["autograde"].stdout
+    rows = report_rows(steps["autograde"].stdout)
+    assert {rows[s]["worker"] for s in ("solution", "mistakes", "blank")} == {"1", "2"}, rows
+    # the lab's own hosts ran nothing (they were reset just before), and no worker is left
+    assert steps["lab hosts after grading"] == {h: [] for h in HOSTS}
+    assert steps["workers left"] == []
+
+
+def test_a_second_run_keeps_what_was_graded(graded):
+    _, steps = graded
+    again = steps["again"].stdout
+    assert "kept from an earlier run: blank, mistakes, solution" in again, again
+    assert any(line.startswith("broken") and "could not be graded" in line for line in again.splitlines()), again
+
+
+def test_grading_in_the_lab_itself_still_works(graded):
+    _, steps = graded
+    done = steps["in the lab"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "blank: graded" in done.stdout

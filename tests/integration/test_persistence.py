@@ -1,26 +1,42 @@
-"""Learner work lives in a volume: it survives `down` and `up`."""
-import subprocess
+"""Learner work lives in a volume: it survives `make down` and `make up`."""
 import uuid
 
 from asynclab.hosts import Lab
 
-from .conftest import ROOT, compose_command
+from .test_faults import make
 
 
-def test_a_file_written_in_the_lab_survives_down_and_up(lab):
+def settings_of(lab_container) -> dict[str, str]:
+    """The settings this stack was started with, so that `make up` starts the same lab."""
+    lab_container.reload()
+    binding = lab_container.attrs["HostConfig"]["PortBindings"]["8888/tcp"][0]
+    env = dict(e.split("=", 1) for e in lab_container.attrs["Config"]["Env"] if "=" in e)
+    return {
+        "LAB_BIND": binding["HostIp"] or "0.0.0.0",
+        "LAB_PORT": binding["HostPort"],
+        "LAB_VERSION": lab_container.attrs["Config"]["Image"].rsplit(":", 1)[1],
+        "JUPYTER_TOKEN": env.get("JUPYTER_TOKEN", ""),
+        "JUPYTER_PASSWORD_HASH": env.get("JUPYTER_PASSWORD_HASH", ""),
+    }
+
+
+def test_a_file_written_in_the_lab_survives_make_down_and_make_up(lab):
     marker = f"persist-{uuid.uuid4().hex}"
-    rc, _ = lab.container("lab").exec_run(
-        ["bash", "-c", f"echo {marker} > /home/jovyan/work/notebooks/{marker}.txt"], user="jovyan")
+    path = f"/home/jovyan/work/notebooks/{marker}.txt"
+    container = lab.container("lab")
+    rc, _ = container.exec_run(["bash", "-c", f"echo {marker} > {path}"], user="jovyan")
     assert rc == 0
-    compose = compose_command()
-    env_project = ["-p", lab.project]
-    subprocess.run(compose + env_project + ["down"], cwd=ROOT, check=True, capture_output=True)
-    subprocess.run(compose + env_project + ["up", "-d"], cwd=ROOT, check=True, capture_output=True)
-    again = Lab.find(lab.project)
-    again.wait_healthy(timeout=240)
-    from asynclab.hosts import wait_until
+    settings = settings_of(container)
 
-    wait_until(lambda: again.status().get("lab") and again.status()["lab"].ready, 180, 1, what="the lab container")
-    rc, out = again.container("lab").exec_run(["cat", f"/home/jovyan/work/notebooks/{marker}.txt"], user="jovyan")
+    down = make("down", lab.project, **settings)
+    assert down.returncode == 0, down.stdout + down.stderr
+    assert lab.status() == {}  # every container is gone, the volumes stay
+    up = make("up", lab.project, **settings)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "all healthy" in up.stdout
+
+    again = Lab.find(lab.project)
+    assert again.status()["lab"].ready
+    rc, out = again.container("lab").exec_run(["cat", path], user="jovyan")
     assert rc == 0 and out.decode().strip() == marker
-    again.container("lab").exec_run(["rm", f"/home/jovyan/work/notebooks/{marker}.txt"], user="jovyan")
+    again.container("lab").exec_run(["rm", path], user="jovyan")

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import LabEnvironmentError, LabError
-from ..playbook_input import load_playbook
+from ..inventory import lab_target
+from ..playbook_input import host_patterns, load_playbook
 from ..result import RunResult
 from ..runner import RunConfig, run_playbook
 from . import hostprobe
@@ -58,6 +59,8 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         return answer
     try:
         answer.plays = load_playbook(text).plays
+        # A host or group the lab does not have is refused before the hosts are touched.
+        lab_target().check_patterns(host_patterns(answer.plays))
         hostprobe.prepare(spec.workloads_by_host())
         config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
         answer.result = run_playbook(text, config=config)

@@ -27,7 +27,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -50,6 +50,7 @@ class Outcome:
     seconds: float
     detail: str = ""
     score: str = ""
+    worker: str = ""  # the private host set that graded it (parallel grading)
 
 
 # ---- the lab ---------------------------------------------------------------------------
@@ -221,16 +222,18 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
 
 
-def format_report(assignment: str, outcomes: list[Outcome]) -> str:
-    rows = [("student", "outcome", "time", "score", "detail")]
-    rows += [(o.student, o.status, f"{o.seconds:.1f} s", o.score or "-", o.detail) for o in outcomes]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") -> str:
+    with_worker = any(o.worker for o in outcomes)
+    rows = [("student", "outcome", "time", "score") + (("worker",) if with_worker else ()) + ("detail",)]
+    rows += [(o.student, o.status, f"{o.seconds:.1f} s", o.score or "-") + ((o.worker or "-",) if with_worker else ())
+             + (o.detail,) for o in outcomes]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [f"Autograde of {assignment}, {datetime.now():%Y-%m-%d %H:%M}"]
     for row in rows:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[4])
+        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
     graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in outcomes)
     total = sum(o.seconds for o in outcomes)
-    lines.append(f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
+    lines.append(footer or f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
     if any(o.status == LAB_FAILED for o in outcomes):
         lines.append("Lab failures are not the students' fault: run `make status` / `make reset`, "
                      "then grade those students again (make autograde STUDENT=...).")
@@ -245,6 +248,7 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=3600, help="seconds one student's grading may take (default 3600)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again the submissions an earlier run already graded (default: keep them)")
+    parser.add_argument("--json", type=Path, help="also write the outcomes to this file, as JSON")
     args = parser.parse_args(argv)
     course = args.course.resolve()
 
@@ -263,6 +267,9 @@ def main(argv=None) -> int:
     if problem:
         print(f"autograde: nothing was graded: the lab is not usable: {problem}. This is the lab's fault, not "
               "the students': run `make status` and `make reset` (or `make lab`), then grade again.", file=sys.stderr)
+        if args.json:
+            lab_down = [Outcome(s, LAB_FAILED, 0.0, f"the lab is not usable: {problem}") for s in students]
+            args.json.write_text(json.dumps([asdict(o) for o in lab_down]))
         return 1
 
     backup = back_up_gradebook(course)
@@ -277,6 +284,8 @@ def main(argv=None) -> int:
               + (f": {outcome.detail}" if outcome.detail else ""), flush=True)
         outcomes.append(outcome)
 
+    if args.json:
+        args.json.write_text(json.dumps([asdict(o) for o in outcomes]))
     report = format_report(args.assignment, outcomes)
     (course / REPORT_NAME).write_text(report)
     print()

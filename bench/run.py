@@ -1,0 +1,122 @@
+"""`make bench`: the lab's speed, each figure beside its baseline measured in the same run.
+
+    python bench/run.py [--runs N] [--submissions N] [--skip class_grading,stack,build]
+
+Against the running stack (make lab). The playbook figures are measured inside the lab
+container (python -m asynclab.benchmarks); class grading and the stack from this machine.
+Prints a table and writes bench/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from grading import class_grading  # noqa: E402
+from stack import build_times, stack_memory, start_times  # noqa: E402
+
+
+def compose() -> list[str]:
+    if os.environ.get("COMPOSE"):
+        return os.environ["COMPOSE"].split()
+    ok = subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    return ["docker", "compose"] if ok else ["docker-compose"]
+
+
+def lab_container(project: str) -> str:
+    found = subprocess.run(compose() + ["-p", project, "ps", "-q", "lab"], capture_output=True, text=True,
+                           cwd=HERE.parent).stdout.strip()
+    if not found:
+        raise SystemExit("The lab is not running: start it with make lab")
+    return found
+
+
+def playbook_figures(lab: str, runs: int, seconds: float) -> dict:
+    done = subprocess.run(["docker", "exec", "-u", "jovyan", lab, "python", "-m", "asynclab.benchmarks",
+                           "--runs", str(runs), "--seconds", f"{seconds:g}"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"the playbook benchmarks failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def table(results: dict) -> str:
+    rows = [("figure", "value", "baseline", "ratio", "limit / bar")]
+    p = results.get("parallel")
+    if p:
+        rows.append((f"parallel: best ({p['best']})", f"{p[p['best'] + '_s']:.1f} s",
+                     f"sequential {p['sequential_s']:.1f} s", f"speedup {p['speedup']:.2f}", "limit 10, bar >= 6"))
+        rows.append(("  linear / free / async", f"{p['linear_s']:.1f} / {p['free_s']:.1f} / {p['async_s']:.1f} s",
+                     "", "", ""))
+    r = results.get("runner_overhead")
+    if r:
+        rows.append(("runner overhead (10 tasks x 5)", f"lab runner {r['lab_runner_s']:.2f} s",
+                     f"ansible-playbook {r['ansible_playbook_s']:.2f} s", f"{r['ratio']:.3f}", "limit 1.0, bar <= 1.15"))
+    for key, value in (results.get("poll_latency") or {}).items():
+        rows.append((f"poll latency, poll {value['poll_s']}", f"{value['latency_s']:.2f} s", f"poll {value['poll_s']} s",
+                     f"{value['latency_s'] / value['poll_s']:.2f}", ""))
+    a = results.get("autograde")
+    if a:
+        rows.append(("autograde, one full submission", f"{a['per_submission_s']:.1f} s",
+                     f"inherent job time {a['inherent_s']:.0f} s", f"{a['ratio']:.2f}", "limit 1.0"))
+    c = results.get("class_grading")
+    if c:
+        rows.append((f"class grading, {c['submissions']} submissions", f"{c['parallel_s']:.0f} s on {c['workers']} workers",
+                     f"sequential {c['sequential_s']:.0f} s", f"speedup {c['speedup']:.2f}",
+                     f"limit {c['workers']}, bar >= 1.6"))
+    s = results.get("stack")
+    if s:
+        for key in ("cold_start_s", "warm_start_s", "build_s"):
+            if s.get(key) is not None:
+                rows.append((f"stack {key[:-2].replace('_', ' ')}", f"{s[key]:.0f} s", "", "", ""))
+        if s.get("memory_mib"):
+            rows.append(("stack memory (sum over containers)", f"{s['memory_mib']:.0f} MiB", "", "", ""))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is kept (default 3)")
+    parser.add_argument("--seconds", type=float, default=10, help="job length T of `parallel` (default 10)")
+    parser.add_argument("--submissions", type=int, default=8, help="class size for class_grading (default 8)")
+    parser.add_argument("--skip", default="", help="comma-separated: playbooks, class_grading, stack, build")
+    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab")
+    parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    args = parser.parse_args(argv)
+    skip = {s.strip() for s in args.skip.split(",") if s.strip()}
+    lab = lab_container(args.project)
+    results: dict = {"when": datetime.now().isoformat(timespec="seconds"), "runs": args.runs,
+                     "machine": {"cores": os.cpu_count(), "python": platform.python_version()}}
+
+    def save():
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+
+    if "playbooks" not in skip:
+        print("playbooks: parallel, runner overhead, poll latency ...", flush=True)
+        results.update(playbook_figures(lab, args.runs, args.seconds))
+        save()
+    if "class_grading" not in skip:
+        print(f"class grading: {args.submissions} submissions, sequential then parallel ...", flush=True)
+        results.update(class_grading(HERE.parent, args.project, lab, args.submissions))
+        save()
+    if "stack" not in skip:
+        print("stack: memory, cold and warm start ...", flush=True)
+        results["stack"] = {"memory_mib": stack_memory(args.project), **start_times(HERE.parent, compose())}
+        results["stack"]["build_s"] = None if "build" in skip else build_times(HERE.parent)
+        save()
+    print()
+    print(table(results))
+    print(f"\n(written to {args.out})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

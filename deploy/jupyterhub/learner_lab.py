@@ -1,0 +1,213 @@
+"""One learner's private lab on a Docker engine: the five SSH targets and the releases
+stand-in on a network of their own, reached with an SSH key pair made for this learner.
+
+These are the containers of the compose stack (docker-compose.yml: keygen, web1 web2 web3
+db1 app1, releases), made through the Docker SDK so that the hub can give each learner
+their own set. No port is published, nothing is privileged, no container gets the Docker
+socket. Every object carries the label LEARNER_LABEL, so what belongs to a learner can be
+listed and removed.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import docker
+from asynclab.hosts import wait_until
+from asynclab.inventory import LAB_HOSTS as TARGETS
+
+LEARNER_LABEL = "org.asynclab.hub.learner"
+PART_LABEL = "org.asynclab.hub.part"
+SAFE_NAME = re.compile(r"^[a-z0-9_.-]+$")  # always after the prefix
+SECOND = 1_000_000_000  # Docker's health check times are in nanoseconds
+RELEASES_HEALTH = {
+    "test": ["CMD", "python3", "-c", "import ssl, urllib.request; urllib.request.urlopen("
+             "'https://127.0.0.1/health', context=ssl._create_unverified_context(), timeout=3)"],
+    "interval": 3 * SECOND, "timeout": 5 * SECOND, "retries": 20,
+}
+
+
+class LearnerLabError(RuntimeError):
+    """A learner's lab could not be made or did not become healthy."""
+
+
+@dataclass
+class LearnerLab:
+    """Names and lifecycle of one learner's targets, network and key volumes."""
+
+    learner: str  # Docker-safe: lower-case letters, digits, '-', '_', '.'
+    prefix: str = "labhub"
+    client: Any = None  # docker.DockerClient; only create/wait/remove need it
+    lab_image: str = "asynclab/lab:0.1.0"
+    target_image: str = "asynclab/target:0.1.0"
+    cgroup_mount: str = "/sys/fs/cgroup:/sys/fs/cgroup:ro"
+    target_mem_limit: str = "384m"
+    target_pids_limit: int = 512
+
+    def __post_init__(self):
+        if not SAFE_NAME.match(self.learner):
+            raise ValueError(f"learner name {self.learner!r} is not Docker-safe (use a-z, 0-9, '-', '_', '.')")
+        if len(self.cgroup_mount.split(":")) != 3:
+            raise ValueError(f"cgroup mount {self.cgroup_mount!r} is not SOURCE:TARGET:MODE "
+                             "(e.g. /sys/fs/cgroup:/sys/fs/cgroup:ro)")
+
+    # ---- names ---------------------------------------------------------------------------
+    @property
+    def base(self) -> str:
+        return f"{self.prefix}-{self.learner}"
+
+    @property
+    def network(self) -> str:
+        return f"{self.base}-targets"
+
+    @property
+    def keys_volume(self) -> str:
+        """Private half of the SSH key pair: mounted read-only in the learner's lab server."""
+        return f"{self.base}-keys"
+
+    @property
+    def trust_volume(self) -> str:
+        """Public half and the CA certificate: mounted read-only in the targets."""
+        return f"{self.base}-trust"
+
+    def container(self, part: str) -> str:
+        return f"{self.base}-{part}"
+
+    @property
+    def target_containers(self) -> dict[str, str]:
+        return {host: self.container(host) for host in TARGETS}
+
+    def _labels(self, part: str) -> dict[str, str]:
+        return {LEARNER_LABEL: self.learner, PART_LABEL: part}
+
+    # ---- lifecycle -----------------------------------------------------------------------
+    def create(self, timeout: float = 240) -> None:
+        """Make everything from scratch (leftovers of an earlier run are removed first)."""
+        for image in (self.lab_image, self.target_image):
+            try:
+                self.client.images.get(image)
+            except docker.errors.ImageNotFound:
+                raise LearnerLabError(f"the image {image} is not on this Docker engine: build it with `make lab`") from None
+        self.remove()
+        self.client.networks.create(self.network, driver="bridge", labels=self._labels("network"))
+        for volume in (self.keys_volume, self.trust_volume):
+            self.client.volumes.create(volume, labels=self._labels("volume"))
+        self._make_keys()
+        self._run_releases()
+        for host in TARGETS:
+            self._run_target(host)
+        self.wait_healthy(timeout)
+
+    def _make_keys(self) -> None:
+        keygen = self.client.containers.run(
+            self.lab_image, name=self.container("keygen"), user="root",
+            entrypoint=["/usr/local/lib/lab/keygen.sh", "/keys", "/trust"],
+            volumes={self.keys_volume: {"bind": "/keys", "mode": "rw"},
+                     self.trust_volume: {"bind": "/trust", "mode": "rw"}},
+            network_mode="none", labels=self._labels("keygen"), detach=True)
+        try:
+            status = keygen.wait(timeout=120)
+            if status.get("StatusCode") != 0:
+                log = keygen.logs().decode(errors="replace").strip()
+                raise LearnerLabError(f"keygen for {self.learner} failed: {log}")
+        finally:
+            keygen.remove(force=True)
+
+    def _on_network(self, alias: list[str]) -> dict:
+        endpoint = self.client.api.create_endpoint_config(aliases=alias)
+        return {"network": self.network, "networking_config": {self.network: endpoint}}
+
+    def _run_releases(self) -> None:
+        self.client.containers.run(
+            self.lab_image, name=self.container("releases"), hostname="releases", user="root",
+            entrypoint=["python3", "/usr/local/lib/lab/releases-server.py"],
+            volumes={self.keys_volume: {"bind": "/keys", "mode": "ro"}},
+            healthcheck=RELEASES_HEALTH, mem_limit="128m", pids_limit=64,
+            restart_policy={"Name": "unless-stopped"}, labels=self._labels("releases"), detach=True,
+            **self._on_network(["releases", "releases.example.com"]))
+
+    def _run_target(self, host: str) -> None:
+        # systemd is PID 1: tmpfs on /run and /run/lock, the cgroup tree (read-only by default), no privileges.
+        cgroup_source, cgroup_target, cgroup_mode = self.cgroup_mount.split(":")
+        self.client.containers.run(
+            self.target_image, name=self.container(host), hostname=host,
+            tmpfs={"/run": "", "/run/lock": ""},
+            volumes={cgroup_source: {"bind": cgroup_target, "mode": cgroup_mode},
+                     self.trust_volume: {"bind": "/etc/lab-trust", "mode": "ro"}},
+            stop_signal="SIGRTMIN+3", mem_limit=self.target_mem_limit, pids_limit=self.target_pids_limit,
+            restart_policy={"Name": "unless-stopped"}, labels=self._labels(host), detach=True,
+            **self._on_network([host]))
+
+    def health(self) -> dict[str, str]:
+        """Health of the targets and releases: healthy, starting, unhealthy, exited, missing."""
+        found = {c.labels.get(PART_LABEL): c for c in self._containers()}
+        out = {}
+        for part in (*TARGETS, "releases"):
+            c = found.get(part)
+            if c is None:
+                out[part] = "missing"
+            elif c.status != "running":
+                out[part] = c.status
+            else:
+                out[part] = c.attrs.get("State", {}).get("Health", {}).get("Status", "none")
+        return out
+
+    def wait_healthy(self, timeout: float = 240) -> None:
+        def all_healthy():
+            health = self.health()
+            broken = {part: state for part, state in health.items() if state in ("exited", "dead", "missing")}
+            if broken:
+                raise LearnerLabError(f"the lab of {self.learner} has stopped containers: {broken}")
+            return all(state == "healthy" for state in health.values())
+
+        try:
+            wait_until(all_healthy, timeout, 1.0, what=f"the targets of {self.learner}")
+        except TimeoutError:
+            raise LearnerLabError(f"the lab of {self.learner} is not healthy after {timeout:.0f}s: {self.why_unhealthy()} (see Troubleshooting in deploy/jupyterhub/README.md)") from None
+
+    def why_unhealthy(self) -> dict[str, str]:
+        """The last health check's output of each container that is not healthy."""
+        out = {}
+        for c in self._containers():
+            health = c.attrs.get("State", {}).get("Health", {})
+            if health.get("Status") not in (None, "healthy"):
+                last = (health.get("Log") or [{}])[-1].get("Output", "").strip()
+                out[c.labels.get(PART_LABEL, c.name)] = f"{health['Status']}: {last}"
+        return out
+
+    def _containers(self):
+        return self.client.containers.list(all=True, filters={"label": f"{LEARNER_LABEL}={self.learner}"})
+
+    def leftovers(self) -> list[str]:
+        """Everything of this learner's lab still on the engine (empty after remove)."""
+        label = {"label": f"{LEARNER_LABEL}={self.learner}"}
+        return ([f"container {c.name}" for c in self._containers()]
+                + [f"network {n.name}" for n in self.client.networks.list(filters=label)]
+                + [f"volume {v.name}" for v in self.client.volumes.list(filters=label)])
+
+    def remove(self) -> None:
+        """Remove the learner's targets, network and key volumes (never the work volume)."""
+        label = {"label": f"{LEARNER_LABEL}={self.learner}"}
+        for c in self._containers():
+            c.remove(force=True)
+        for network in self.client.networks.list(filters=label):
+            network.reload()
+            for attached in network.containers:  # a lab server still attached (hub crash)
+                network.disconnect(attached, force=True)
+            network.remove()
+        for volume in self.client.volumes.list(filters=label):
+            volume.remove(force=True)
+
+
+def prepare_exchange(client, volume: str, image: str) -> None:
+    """Make nbgrader's shared exchange volume once, owned by the lab's user (uid 1000)."""
+    try:
+        client.volumes.get(volume)
+        return
+    except docker.errors.NotFound:
+        pass
+    client.volumes.create(volume, labels={PART_LABEL: "exchange"})
+    client.containers.run(image, entrypoint=["chown", "1000:1000", "/exchange"], user="root",
+                          volumes={volume: {"bind": "/exchange", "mode": "rw"}},
+                          network_mode="none", remove=True)

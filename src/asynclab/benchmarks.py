@@ -1,0 +1,136 @@
+"""The playbook benchmarks of `make bench`, run inside the lab container (where learners run).
+
+    python -m asynclab.benchmarks [--runs N] [--seconds T]
+
+Prints one JSON object:
+
+- ``parallel``: five hosts, two jobs of T seconds on each. ``sequential_s`` (forks 1),
+  ``linear_s``, ``free_s`` (sync tasks, forks 5), ``async_s`` (poll 0, then async_status),
+  ``speedup`` = sequential over the best; the limit is 10 (all ten jobs at once).
+- ``runner_overhead``: ten quick tasks on five hosts, the plain ``ansible-playbook`` CLI
+  against the lab's runner with its live progress on; ``ratio`` (the limit is 1.0).
+- ``poll_latency``: a 3 s job with ``poll: P``: the time from the job's end on the host
+  until the task ends on the controller, for each P.
+
+Each figure is the median of ``--runs`` runs; the two sides of a ratio alternate.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from .runner import run_playbook
+
+JOB = "/opt/long_task.sh"
+
+
+def _job(seconds: float, name: str) -> dict:
+    return {"name": name, "ansible.builtin.command": f"{JOB} --seconds {seconds:g}"}
+
+
+def parallel_play(variant: str, seconds: float) -> list[dict]:
+    """The two jobs per host, run the way `variant` says."""
+    jobs = [_job(seconds, "job a"), _job(seconds, "job b")]
+    play = {"name": f"parallel {variant}", "hosts": "all", "gather_facts": False}
+    if variant == "free":
+        play["strategy"] = "free"
+    if variant == "async":
+        for number, job in enumerate(jobs):
+            job.update({"async": int(seconds * 6 + 30), "poll": 0, "register": f"job{number}"})
+        jobs.append({"name": "wait for both", "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}"},
+                     "loop": ["{{ job0 }}", "{{ job1 }}"], "register": "done", "until": "done is finished",
+                     "retries": int(seconds * 6 + 30), "delay": 1})
+    play["tasks"] = jobs
+    return [play]
+
+
+def _timed(plays: list[dict], **options) -> float:
+    started = time.monotonic()
+    with contextlib.redirect_stdout(io.StringIO()):
+        result = run_playbook(plays, **options)
+    if result.status != "successful":
+        raise RuntimeError(f"benchmark run failed: {result.status}: {result.summary()}")
+    return time.monotonic() - started
+
+
+def parallel(runs: int, seconds: float) -> dict:
+    variants = {"sequential": {"forks": 1}, "linear": {"forks": 5}, "free": {"forks": 5}, "async": {"forks": 5}}
+    times = {name: [] for name in variants}
+    for _ in range(runs):
+        for name, options in variants.items():
+            times[name].append(_timed(parallel_play(name, seconds), progress="none", timeout=seconds * 20 + 120,
+                                      **options))
+    medians = {f"{name}_s": round(statistics.median(values), 2) for name, values in times.items()}
+    best = min(("linear", "free", "async"), key=lambda name: medians[f"{name}_s"])
+    return {"hosts": 5, "jobs_per_host": 2, "job_s": seconds, **medians, "best": best,
+            "speedup": round(medians["sequential_s"] / medians[f"{best}_s"], 2), "limit": 10.0}
+
+
+QUICK_PLAY = [{"name": "quick tasks", "hosts": "all", "gather_facts": False,
+               "tasks": [{"name": f"quick {n}", "ansible.builtin.command": "/bin/true"} for n in range(10)]}]
+
+
+def runner_overhead(runs: int) -> dict:
+    with tempfile.TemporaryDirectory() as folder:
+        playbook = Path(folder) / "quick.yml"
+        playbook.write_text(yaml.safe_dump(QUICK_PLAY))
+        cli, lab = [], []
+        _timed(QUICK_PLAY, progress="none")  # warm up the SSH control connections for both
+        for _ in range(runs):
+            started = time.monotonic()
+            subprocess.run(["ansible-playbook", str(playbook)], check=True, capture_output=True)
+            cli.append(time.monotonic() - started)
+            lab.append(_timed(QUICK_PLAY, progress="html"))
+    plain, ours = statistics.median(cli), statistics.median(lab)
+    return {"tasks": 10, "hosts": 5, "ansible_playbook_s": round(plain, 2), "lab_runner_s": round(ours, 2),
+            "ratio": round(ours / plain, 3), "limit": 1.0}
+
+
+def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
+    """Seconds from a job's end until its task ends, per poll interval (median over hosts and runs)."""
+    out = {}
+    for poll in polls:
+        play = [{"name": "poll latency", "hosts": "all", "gather_facts": False, "tasks": [
+            {"name": "job", "ansible.builtin.shell": f"sleep {job_seconds:g}; date +%s.%N", "async": 60, "poll": poll}]}]
+        lags = []
+        for _ in range(runs):
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = run_playbook(play, progress="none")
+            for task in result.task("job"):
+                ended = float(task.res.get("stdout", "nan"))
+                lags.append(task.end.timestamp() - ended)
+        out[f"poll_{poll}"] = {"poll_s": poll, "latency_s": round(statistics.median(lags), 2),
+                               "max_s": round(max(lags), 2)}
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m asynclab.benchmarks", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=10, help="length of each job in `parallel` (default 10)")
+    parser.add_argument("--only", choices=["parallel", "runner_overhead", "poll_latency"], action="append")
+    args = parser.parse_args(argv)
+    chosen = args.only or ["parallel", "runner_overhead", "poll_latency"]
+    results = {}
+    if "parallel" in chosen:
+        results["parallel"] = parallel(args.runs, args.seconds)
+    if "runner_overhead" in chosen:
+        results["runner_overhead"] = runner_overhead(max(args.runs, 5))
+    if "poll_latency" in chosen:
+        results["poll_latency"] = poll_latency(args.runs)
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Grading workers: each one a private set of the five target hosts, plus a grader container.
+
+A worker is a compose project of its own (``<project>-grade<N>``) started from the lab's
+docker-compose.yml: its own network, keys, web1 … app1 and releases stand-in, so runs of
+different workers cannot disturb each other or the learners' lab. Its grader is a
+container of the lab image on that network (``compose run``: no port published, no Docker
+socket) in which ``nbgrader autograde`` runs one student at a time.
+
+Files move between the instructor's lab and a worker as tar streams through ``docker
+exec``; nothing is written on this machine. Host side only (needs the Docker CLI).
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+from .autograde import NOT_GRADED, Outcome
+
+TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
+COURSE = "/home/jovyan/grading"  # in the worker's grader container
+START_TIMEOUT = 300
+
+
+class WorkerError(Exception):
+    """A worker's own hosts or container failed: the lab's fault, not the student's."""
+
+
+def compose_command() -> list[str]:
+    if os.environ.get("COMPOSE"):
+        return os.environ["COMPOSE"].split()
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    return ["docker-compose"]
+
+
+def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if done.returncode != 0:
+        last = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or 'exit %d' % done.returncode}")
+    return done
+
+
+def copy_between(source: str, source_dir: str, paths: list[str], dest: str, dest_dir: str) -> None:
+    """Copy paths (relative to source_dir in container source) to dest_dir in container dest, as jovyan."""
+    reader = subprocess.Popen(["docker", "exec", source, "tar", "-C", source_dir, "-cf", "-", *paths],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    writer = subprocess.run(["docker", "exec", "-i", "-u", "jovyan", dest, "sh", "-c",
+                             f'mkdir -p "{dest_dir}" && tar -C "{dest_dir}" -xf -'],
+                            stdin=reader.stdout, capture_output=True, timeout=300)
+    reader.stdout.close()
+    read_error = reader.stderr.read().decode(errors="replace").strip()
+    if reader.wait() != 0 or writer.returncode != 0:
+        why = read_error or writer.stderr.decode(errors="replace").strip()
+        raise WorkerError(f"copying {', '.join(paths)} from {source} to {dest} failed: {why}")
+
+
+class Worker:
+    """One private set of hosts and its grader container."""
+
+    def __init__(self, number: int, main_project: str, root: Path, compose: list[str] | None = None):
+        self.number = number
+        self.root = root  # the lab's folder: docker-compose.yml, .env, scripts/
+        self.project = f"{main_project}-grade{number}"
+        self.grader = f"{self.project}-grader"
+        self.compose = (compose or compose_command()) + ["-f", str(root / "docker-compose.yml"), "-p", self.project]
+
+    def __str__(self) -> str:
+        return f"worker {self.number}"
+
+    def start(self, lab: str, course_in_lab: str, assignment: str) -> None:
+        """Start the hosts and the grader, and give the grader the course (config, source, gradebook)."""
+        self.stop()  # leftovers of an interrupted run
+        _run(self.compose + ["up", "-d", "--no-build", *TARGETS], timeout=START_TIMEOUT, cwd=self.root)
+        env = dict(os.environ, COMPOSE=" ".join(self.compose))
+        waited = subprocess.run([str(self.root / "scripts" / "wait-healthy.sh"), str(START_TIMEOUT), *TARGETS],
+                                env=env, cwd=self.root, capture_output=True, text=True)
+        if waited.returncode != 0:
+            first = (waited.stderr.strip().splitlines() or ["(no message)"])[0]
+            raise WorkerError(f"{self}'s hosts did not become healthy: {first} (a host stuck in 'systemd: "
+                              "initializing' often means the machine ran out of inotify instances: raise "
+                              "fs.inotify.max_user_instances, or grade with fewer WORKERS)")
+        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root)
+        copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
+                     self.grader, COURSE)
+
+    def grade(self, lab: str, course_in_lab: str, assignment: str, student: str,
+              timeout: float) -> tuple[Outcome, bool]:
+        """Grade one student here. Their executed notebooks, if any, go back to the lab's
+        ``.imported`` folder; the flag says whether they did."""
+        copy_between(lab, course_in_lab, [f"submitted/{student}/{assignment}"], self.grader, COURSE)
+        report = f"/tmp/outcome-{student}.json"
+        subprocess.run(["docker", "exec", "-u", "jovyan", "-w", COURSE, self.grader, "python", "-m",
+                        "asynclab.grading.autograde", assignment, "--student", student, "--regrade",
+                        "--timeout", str(timeout), "--json", report],
+                       capture_output=True, text=True, timeout=timeout + 120)
+        shown = subprocess.run(["docker", "exec", self.grader, "cat", report], capture_output=True, text=True)
+        if shown.returncode != 0:
+            raise WorkerError(f"{self} wrote no outcome for {student}")
+        outcome = Outcome(**json.loads(shown.stdout)[0])
+        outcome.worker = str(self.number)
+        graded = f"autograded/{student}/{assignment}"
+        has_notebooks = subprocess.run(["docker", "exec", self.grader, "sh", "-c", f"ls {COURSE}/{graded}/*.ipynb"],
+                                       capture_output=True).returncode == 0
+        executed = has_notebooks and outcome.status != NOT_GRADED
+        if executed:
+            copy_between(self.grader, f"{COURSE}/autograded", [f"{student}/{assignment}"], lab,
+                         f"{course_in_lab}/.imported")
+        return outcome, executed
+
+    def stop(self) -> None:
+        subprocess.run(["docker", "rm", "-f", self.grader], capture_output=True)
+        subprocess.run(self.compose + ["down", "--volumes", "--remove-orphans", "--timeout", "5"],
+                       capture_output=True, cwd=self.root, timeout=300)
