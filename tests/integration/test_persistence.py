@@ -1,4 +1,5 @@
-"""Learner work lives in a volume: it survives `make down` and `make up`."""
+"""Learner work lives in a volume: it survives `make down` and `make lab` (which rebuilds
+the images from its cache and starts the stack again)."""
 import uuid
 
 from asynclab.hosts import Lab
@@ -7,7 +8,7 @@ from .test_faults import make
 
 
 def settings_of(lab_container) -> dict[str, str]:
-    """The settings this stack was started with, so that `make up` starts the same lab."""
+    """The settings this stack was started with, so that `make lab` starts the same lab."""
     lab_container.reload()
     binding = lab_container.attrs["HostConfig"]["PortBindings"]["8888/tcp"][0]
     env = dict(e.split("=", 1) for e in lab_container.attrs["Config"]["Env"] if "=" in e)
@@ -20,7 +21,7 @@ def settings_of(lab_container) -> dict[str, str]:
     }
 
 
-def test_a_file_written_in_the_lab_survives_make_down_and_make_up(lab):
+def test_a_file_written_in_the_lab_survives_make_down_and_make_lab(lab):
     marker = f"persist-{uuid.uuid4().hex}"
     path = f"/home/jovyan/work/notebooks/{marker}.txt"
     container = lab.container("lab")
@@ -31,7 +32,7 @@ def test_a_file_written_in_the_lab_survives_make_down_and_make_up(lab):
     down = make("down", lab.project, **settings)
     assert down.returncode == 0, down.stdout + down.stderr
     assert lab.status() == {}  # every container is gone, the volumes stay
-    up = make("up", lab.project, **settings)
+    up = make("lab", lab.project, timeout=900, **settings)
     assert up.returncode == 0, up.stdout + up.stderr
     assert "all healthy" in up.stdout
 
