@@ -10,7 +10,7 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning, UnknownHostPattern
-from asynclab.hosts import Lab
+from asynclab.hosts import Lab, wait_until
 from asynclab.runner import runs_dir
 
 LONG_POLL = """
@@ -42,7 +42,8 @@ def test_interrupting_cancels_the_run_cleanly(clean_lab, tmp_path):
             print("CANCELLED", exc.result.status, flush=True)
     """))
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    time.sleep(6)  # connected and polling
+    # Interrupt once the job runs on web1: the run is then connected and polling.
+    wait_until(lambda: clean_lab.exec("web1", "pgrep -f 'sleep 60'")[0] == 0, 60, 0.5, what="the job on web1")
     started = time.monotonic()
     proc.send_signal(signal.SIGINT)
     out, _ = proc.communicate(timeout=60)
