@@ -41,9 +41,6 @@ def _report(text: str) -> tuple[dict[str, float], int, int]:
 
 
 def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
-    import sys
-
-    sys.path.insert(0, str(root / "src"))
     from asynclab.grading import EXERCISES
 
     run = uuid.uuid4().hex[:8]

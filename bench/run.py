@@ -20,15 +20,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from asynclab.grading.workers import compose_command as compose  # noqa: E402
 from grading import class_grading  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
 
 
-def compose() -> list[str]:
-    if os.environ.get("COMPOSE"):
-        return os.environ["COMPOSE"].split()
-    ok = subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
-    return ["docker", "compose"] if ok else ["docker-compose"]
 
 
 def lab_container(project: str) -> str:
