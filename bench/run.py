@@ -69,6 +69,9 @@ def table(results: dict) -> str:
         rows.append((f"class grading, {c['submissions']} submissions", f"{c['parallel_s']:.0f} s on {c['workers']} workers",
                      f"sequential {c['sequential_s']:.0f} s", f"speedup {c['speedup']:.2f}",
                      f"limit {c['workers']}, bar >= 1.6"))
+        if c.get("sequential_cores_busy") is not None:
+            rows.append(("class grading, cores busy", f"{c['parallel_cores_busy']:.2f} parallel",
+                         f"{c['sequential_cores_busy']:.2f} sequential", "", f"of {os.cpu_count()} cores"))
     s = results.get("stack")
     if s:
         for key in ("cold_start_s", "warm_start_s", "build_s"):

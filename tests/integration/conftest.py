@@ -1,7 +1,6 @@
 """Integration tests run against the real stack (`make lab`): five SSH targets and the lab
 container. Every run goes through ansible-runner over SSH, as the notebooks' runs do."""
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -13,14 +12,10 @@ from asynclab.hosts import Lab
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def compose_command() -> list[str]:
-    if os.environ.get("COMPOSE"):
-        return os.environ["COMPOSE"].split()
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    if shutil.which("docker-compose"):
-        return ["docker-compose"]
-    pytest.fail("neither `docker compose` nor docker-compose is installed")
+def make(target: str, project: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
+    """Run a make target of the repository against this stack's compose project."""
+    environ = dict(os.environ, COMPOSE_PROJECT_NAME=project, **env)
+    return subprocess.run(["make", target], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

@@ -19,9 +19,10 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning
+from asynclab.grading.workers import compose_command
 from asynclab.hosts import Lab
 
-from .conftest import ROOT, compose_command
+from .conftest import ROOT
 
 PROJECT = "asynclab-bundletest"
 TAG = "bundletest"
@@ -119,7 +120,7 @@ def test_the_manifest_holds_every_file_and_the_image_ids(bundle):
     assert all(sha256(folder / name) == digest for name, digest in sums.items() if name != archive)
 
     copy = folder / "asynclab"
-    for needed in ("docker-compose.yml", "Makefile", ".env.example", "pyproject.toml", "README.md",
+    for needed in ("docker-compose.yml", "docker-compose.grading.yml", "Makefile", ".env.example", "pyproject.toml", "README.md",
                    "scripts/load.sh", "scripts/wait-healthy.sh", "src/asynclab/hosts.py", "images/lab/Dockerfile"):
         assert (copy / needed).is_file(), needed
     assert not (copy / ".env").exists()  # this machine's token stays here

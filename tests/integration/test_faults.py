@@ -22,16 +22,10 @@ from asynclab.grading import EXERCISES
 from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS
 
-from .conftest import ROOT
+from .conftest import ROOT, make
 
 CELLS_SEEN = ROOT / "test-artifacts" / "fault-cells.json"  # what each cell showed, and its time
 PING_ALL = "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n"
-
-
-def make(target: str, project: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
-    """Run a make target of the repository against this stack's compose project."""
-    environ = dict(os.environ, COMPOSE_PROJECT_NAME=project, **env)
-    return subprocess.run(["make", target], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=timeout)
 
 
 def put_file(container, path: str, text: str) -> None:

@@ -4,7 +4,7 @@ import uuid
 
 from asynclab.hosts import Lab
 
-from .test_faults import make
+from .conftest import make
 
 
 def settings_of(lab_container) -> dict[str, str]:

@@ -13,11 +13,15 @@ from asynclab.grading.workers import WorkerError
 GiB = 2**30
 
 
-def test_workers_are_bounded_by_submissions_cores_and_memory():
-    assert default_workers(8, cores=2, available=24 * GiB) == 2
-    assert default_workers(1, cores=16, available=24 * GiB) == 1
-    assert default_workers(8, cores=16, available=1 * GiB + 3 * WORKER_MEMORY) == 3
-    assert default_workers(8, cores=16, available=512 * 2**20) == 1  # never none
+def test_workers_are_bounded_by_submissions_cores_memory_and_inotify():
+    assert default_workers(8, cores=2, available=24 * GiB, inotify=1024) == 3  # a worker mostly waits
+    assert default_workers(8, cores=1, available=24 * GiB, inotify=1024) == 1
+    assert default_workers(1, cores=16, available=24 * GiB, inotify=1024) == 1
+    assert default_workers(8, cores=16, available=1 * GiB + 3 * WORKER_MEMORY, inotify=1024) == 3
+    assert default_workers(8, cores=16, available=512 * 2**20, inotify=1024) == 1  # never none
+    # Linux's default of 128 instances holds the lab's stack and two workers' hosts.
+    assert default_workers(8, cores=16, available=24 * GiB, inotify=128) == 2
+    assert default_workers(8, cores=16, available=24 * GiB, inotify=None) == 8
 
 
 class Course:

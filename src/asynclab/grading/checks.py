@@ -82,14 +82,11 @@ class Context:
         ({host: [workload, ...]}) when the run launched jobs that may still be running."""
         key = repr(sorted((wait_for or {}).items()))
         if key not in self._evidence:
-            hosts = self.spec.hosts
             if wait_for and self.result is not None and self.result.jobs:
-                def ready(found):
-                    return all(found[h].result(w) for h, names in wait_for.items() for w in names)
-
-                self._evidence[key] = hostprobe.probe_until(hosts, ready, self.spec.settle_time)
+                found = hostprobe.probe(self.spec.hosts, wait_for, timeout=self.spec.settle_time)
             else:
-                self._evidence[key] = hostprobe.probe(hosts)
+                found = hostprobe.probe(self.spec.hosts)
+            self._evidence[key] = found
         return self._evidence[key]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import io
-import time
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,13 +22,27 @@ from ..runner import run_playbook
 RESULTS = "/var/lib/lab/results"
 WATCHED_FILES = ("/var/log/operation_failure.log", "/var/log/backup.log")
 
+# Both playbooks use `raw` (one SSH command per host, no Python started on the target): a
+# grading run costs the hosts little CPU, and several classes can be graded side by side.
+# `raw` runs in a terminal (ssh -tt): nothing in the script may wait for input or page.
 PROBE_SCRIPT = f"""
+cd /
+waited=0
+while [ -n "$LAB_WAIT_FOR" ] && [ "$waited" -lt "$LAB_WAIT_TENTHS" ]; do
+  missing=0
+  for w in $LAB_WAIT_FOR; do
+    [ -f "{RESULTS}/$w.done" ] || [ -f "{RESULTS}/$w.failed" ] || missing=1
+  done
+  [ "$missing" = 0 ] && break
+  sleep 0.5; waited=$((waited + 5))
+done
 for f in {RESULTS}/* {' '.join(WATCHED_FILES)}; do
   [ -f "$f" ] && {{ echo "== $f"; head -c 2000 "$f"; echo; }}
 done
 if [ "$(hostname)" = db1 ]; then
   echo "== schema_version"
-  runuser -u postgres -- psql -d production_db -tAc 'SELECT max(version) FROM schema_migrations'
+  runuser -u postgres -- psql -X -P pager=off -d production_db -tAc \
+    'SELECT max(version) FROM schema_migrations' </dev/null 2>&1
 fi
 true
 """
@@ -47,8 +61,9 @@ class Workload:
     def name(self) -> str:
         return self.script.rsplit("/", 1)[-1].removesuffix(".sh")
 
-    def env(self) -> str:
-        return f"LAB_SECONDS={self.seconds}\nLAB_FAIL={self.fail}\nLAB_HANG={int(self.hang)}\n"
+    def reset_argument(self) -> str:
+        """How ``lab-reset`` on the target is told this workload's settings."""
+        return f"{self.name}={self.seconds:g}:{self.fail}:{int(self.hang)}"
 
 
 @dataclass
@@ -95,21 +110,14 @@ def _quiet_run(plays, timeout: float, what: str):
 
 def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
     """Reset the hosts (no jobs, no results, services up) and set this exercise's workloads."""
-    settings = {host: {w.name: w.env() for w in loads} for host, loads in workloads.items()}
+    arguments = {host: " ".join(w.reset_argument() for w in workloads.get(host, [])) for host in hosts}
     play = {
         "name": "lab: clean state for the exercise",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [
-            {"name": "reset", "ansible.builtin.command": "/usr/local/sbin/lab-reset", "changed_when": False},
-            {"name": "workload settings folder", "ansible.builtin.file": {"path": "/etc/lab/workload.d", "state": "directory", "mode": "0755"}},
-            {
-                "name": "workload settings",
-                "ansible.builtin.copy": {"dest": "/etc/lab/workload.d/{{ item.key }}.env", "content": "{{ item.value }}", "mode": "0644"},
-                "loop": "{{ lab_workloads.get(inventory_hostname, {}) | dict2items }}",
-            },
-        ],
-        "vars": {"lab_workloads": settings},
+        "tasks": [{"name": "reset", "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
+                   "changed_when": False}],
+        "vars": {"lab_workloads": arguments},
     }
     result = _quiet_run([play], timeout=120, what="preparing the exercise")
     if not result.ok:
@@ -120,15 +128,24 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
         )
 
 
-def probe(hosts) -> dict[str, HostEvidence]:
-    """Read the workloads' results and the watched files on the hosts."""
+def probe(hosts, wait_for: dict[str, list[str]] | None = None, timeout: float = 0) -> dict[str, HostEvidence]:
+    """Read the workloads' results and the watched files on the hosts. With ``wait_for``
+    ({host: [workload, ...]}), each host first waits up to ``timeout`` seconds for those
+    workloads to leave their results (the wait runs on the host: one SSH command each)."""
+    wait_for = wait_for or {}
     play = {
         "name": "lab: read the results",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [{"name": "probe", "ansible.builtin.shell": PROBE_SCRIPT, "changed_when": False}],
+        "tasks": [{
+            "name": "probe",
+            "ansible.builtin.raw": "LAB_WAIT_FOR='{{ lab_wait_for.get(inventory_hostname, '') }}' "
+                                   f"LAB_WAIT_TENTHS={int(timeout * 10)} sh -c {shlex.quote(PROBE_SCRIPT)}",
+            "changed_when": False,
+        }],
+        "vars": {"lab_wait_for": {h: " ".join(names) for h, names in wait_for.items()}},
     }
-    result = _quiet_run([play], timeout=60, what="reading the results of your run")
+    result = _quiet_run([play], timeout=60 + timeout, what="reading the results of your run")
     out = {host: HostEvidence(host) for host in hosts}
     for task in result.tasks:
         if task.host not in out:
@@ -143,13 +160,3 @@ def probe(hosts) -> dict[str, HostEvidence]:
             else:
                 lines.append(line)
     return out
-
-
-def probe_until(hosts, ready, timeout: float) -> dict[str, HostEvidence]:
-    """Probe until ``ready(evidence)`` is true or ``timeout`` seconds passed; return the last."""
-    deadline = time.monotonic() + timeout
-    while True:
-        evidence = probe(hosts)
-        if ready(evidence) or time.monotonic() >= deadline:
-            return evidence
-        time.sleep(1)

@@ -9,8 +9,8 @@ as it is back, one import at a time (course.py holds the gradebook lock). A prog
 counts the submissions. The report is the same as a sequential autograde's, with the worker
 of each student, and is written to the course and to ``--out``.
 
-Workers: by default as many as there are submissions, bounded by the cores and by the
-memory available (each worker runs six containers and a kernel).
+Workers: by default as many as there are submissions, bounded by the cores (a worker keeps
+about 0.6 of a core busy) and by the memory available (each runs six containers and a kernel).
 """
 from __future__ import annotations
 
@@ -30,6 +30,21 @@ from .workers import Worker, WorkerError, compose_command
 
 WORKER_MEMORY = 1536 * 2**20  # bytes one worker needs (six containers and a kernel), measured with make bench
 MEMORY_RESERVE = 1024 * 2**20
+# A worker mostly waits for the exercises' jobs on its hosts: grading one solution keeps
+# about 0.6 of a core busy (make bench: class_grading.sequential_cores_busy, which also
+# counts the idle lab), so a 2-core machine grades best with three workers.
+WORKER_CORES = 0.6
+# Each target's systemd holds six inotify instances, so a stack holds 30; Linux allows 128
+# per user by default (fs.inotify.max_user_instances), shared with the lab's own stack.
+INOTIFY_PER_STACK = 30
+INOTIFY_RESERVE = 16
+
+
+def inotify_limit() -> int | None:
+    try:
+        return int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def memory_available() -> int:
@@ -42,12 +57,18 @@ def memory_available() -> int:
     return 4 * 2**30
 
 
-def default_workers(pending: int, cores: int | None = None, available: int | None = None) -> int:
-    """As many workers as submissions, at most one per core and what the memory allows."""
+def default_workers(pending: int, cores: int | None = None, available: int | None = None,
+                    inotify: int | None = -1) -> int:
+    """As many workers as submissions, as far as the cores, the memory and the kernel's
+    inotify limit allow (``inotify=None``: no limit known)."""
     cores = cores or os.cpu_count() or 1
     available = memory_available() if available is None else available
+    inotify = inotify_limit() if inotify == -1 else inotify
     by_memory = max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY)
-    return max(1, min(pending, cores, by_memory))
+    by_cpu = max(1, int(cores / WORKER_CORES))
+    # The lab's own stack runs too.
+    by_inotify = pending if inotify is None else max(1, (inotify - INOTIFY_RESERVE) // INOTIFY_PER_STACK - 1)
+    return max(1, min(pending, by_cpu, by_memory, by_inotify))
 
 
 class Course:
@@ -178,6 +199,9 @@ def main(argv=None) -> int:
     started = time.monotonic()
     if pending:
         count = min(args.workers or default_workers(len(pending)), len(pending))
+        if not args.workers and count < default_workers(len(pending), inotify=None):
+            print(f"fs.inotify.max_user_instances={inotify_limit()} allows {count} worker(s) beside the lab; "
+                  "raise it (sudo sysctl -w fs.inotify.max_user_instances=1024) to grade with more")
         workers = [Worker(n, args.project, root, compose) for n in range(1, count + 1)]
         print(f"grading {len(pending)} submission(s) on {count} worker(s), each with its own five hosts "
               f"(compose projects {workers[0].project} … {workers[-1].project})", flush=True)

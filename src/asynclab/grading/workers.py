@@ -16,9 +16,11 @@ import os
 import subprocess
 from pathlib import Path
 
+from ..hosts import wait_until
 from .autograde import NOT_GRADED, Outcome
 
 TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
+HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
 COURSE = "/home/jovyan/grading"  # in the worker's grader container
 START_TIMEOUT = 300
 
@@ -65,7 +67,9 @@ class Worker:
         self.root = root  # the lab's folder: docker-compose.yml, .env, scripts/
         self.project = f"{main_project}-grade{number}"
         self.grader = f"{self.project}-grader"
-        self.compose = (compose or compose_command()) + ["-f", str(root / "docker-compose.yml"), "-p", self.project]
+        self._not_ready: list[str] = []
+        self.compose = (compose or compose_command()) + [
+            "-f", str(root / "docker-compose.yml"), "-f", str(root / "docker-compose.grading.yml"), "-p", self.project]
 
     def __str__(self) -> str:
         return f"worker {self.number}"
@@ -74,17 +78,32 @@ class Worker:
         """Start the hosts and the grader, and give the grader the course (config, source, gradebook)."""
         self.stop()  # leftovers of an interrupted run
         _run(self.compose + ["up", "-d", "--no-build", *TARGETS], timeout=START_TIMEOUT, cwd=self.root)
-        env = dict(os.environ, COMPOSE=" ".join(self.compose))
-        waited = subprocess.run([str(self.root / "scripts" / "wait-healthy.sh"), str(START_TIMEOUT), *TARGETS],
-                                env=env, cwd=self.root, capture_output=True, text=True)
-        if waited.returncode != 0:
-            first = (waited.stderr.strip().splitlines() or ["(no message)"])[0]
-            raise WorkerError(f"{self}'s hosts did not become healthy: {first} (a host stuck in 'systemd: "
-                              "initializing' often means the machine ran out of inotify instances: raise "
-                              "fs.inotify.max_user_instances, or grade with fewer WORKERS)")
+        try:
+            wait_until(self._hosts_ready, START_TIMEOUT, 1.0, what=f"{self}'s hosts")
+        except TimeoutError:
+            raise WorkerError(f"{self}'s hosts did not become ready: {'; '.join(self._not_ready)} (a host stuck in "
+                              "'systemd: initializing' often means the machine ran out of inotify "
+                              "instances: raise fs.inotify.max_user_instances, or grade with fewer "
+                              "WORKERS)") from None
         _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root)
         copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
                      self.grader, COURSE)
+
+    def _hosts_ready(self) -> bool:
+        """True when lab-health (the lab's own health check) passes on every host."""
+        self._not_ready = []
+        for host in HOSTS:
+            ids = subprocess.run(self.compose + ["ps", "-q", host], capture_output=True, text=True,
+                                 cwd=self.root).stdout.split()
+            if not ids:
+                self._not_ready.append(f"{host}: no container")
+                continue
+            check = subprocess.run(["docker", "exec", ids[0], "/usr/local/sbin/lab-health"],
+                                   capture_output=True, text=True, timeout=30)
+            if check.returncode != 0:
+                said = (check.stdout.strip() or check.stderr.strip()).splitlines()
+                self._not_ready.append(f"{host}: {said[-1] if said else 'not ready'}")
+        return not self._not_ready
 
     def grade(self, lab: str, course_in_lab: str, assignment: str, student: str,
               timeout: float) -> tuple[Outcome, bool]:

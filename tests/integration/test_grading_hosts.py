@@ -1,0 +1,52 @@
+"""The grader's own work on the hosts: a clean state with the exercise's workloads before a
+run (lab-reset), and the results read back after it (the probe), over SSH as in grading."""
+import time
+
+from asynclab.grading import hostprobe
+from asynclab.grading.hostprobe import Workload
+
+
+def test_prepare_clears_old_results_and_sets_the_exercises_workloads(clean_lab):
+    clean_lab.exec("web1", "mkdir -p /var/lib/lab/results && echo old > /var/lib/lab/results/backup.done")
+    hostprobe.prepare({"web1": [Workload("/opt/backup.sh", 1.5), Workload("/opt/risky_operation.sh", 0.5, fail=3)]},
+                      hosts=("web1", "web2"))
+    rc, out = clean_lab.exec("web1", "ls /var/lib/lab/results")
+    assert rc == 0 and not out.strip(), out
+    rc, out = clean_lab.exec("web1", "/opt/backup.sh")
+    assert rc == 0 and "for 1.5s" in out
+    rc, out = clean_lab.exec("web1", "/opt/risky_operation.sh")
+    assert rc == 3 and "for 0.5s" in out
+    rc, out = clean_lab.exec("web2", "ls /etc/lab/workload.d 2>&1")
+    assert rc != 0 or not out.strip()  # web2 has no workload settings for this exercise
+
+
+def test_lab_reset_refuses_a_malformed_workload_and_changes_nothing(clean_lab):
+    clean_lab.exec("web1", "mkdir -p /var/lib/lab/results && touch /var/lib/lab/results/keep.done")
+    rc, out = clean_lab.exec("web1", "/usr/local/sbin/lab-reset backup=8:0:0 'x=1;reboot'")
+    assert rc == 64 and "is not NAME=SECONDS:FAIL:HANG" in out
+    rc, out = clean_lab.exec("web1", "ls /var/lib/lab/results")
+    assert "keep.done" in out
+
+
+def test_probe_waits_on_the_host_for_a_job_still_running(clean_lab):
+    clean_lab.exec("web1", "LAB_SECONDS=3 setsid nohup /opt/backup.sh >/dev/null 2>&1 &")
+    now = hostprobe.probe(["web1"])
+    assert now["web1"].result("backup") is None  # not finished yet: nothing waited for it
+    started = time.monotonic()
+    later = hostprobe.probe(["web1"], {"web1": ["backup"]}, timeout=30)
+    record = later["web1"].result("backup")
+    assert record and record["outcome"] == "done"
+    assert time.monotonic() - started < 25  # it came back when the job was done, not at the limit
+
+
+def test_probe_gives_up_waiting_at_its_timeout(clean_lab):
+    started = time.monotonic()
+    found = hostprobe.probe(["app1"], {"app1": ["never_started"]}, timeout=2)
+    assert found["app1"].result("never_started") is None
+    assert time.monotonic() - started < 20
+
+
+def test_probe_reads_the_database_version_on_db1(clean_lab):
+    found = hostprobe.probe(["db1", "web3"])
+    assert found["db1"].schema_version == 3
+    assert found["web3"].schema_version is None
