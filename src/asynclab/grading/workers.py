@@ -91,14 +91,16 @@ class Worker:
 
     def _hosts_ready(self) -> bool:
         """True when lab-health (the lab's own health check) passes on every host."""
+        listed = subprocess.run(["docker", "ps", "--filter", f"label=com.docker.compose.project={self.project}",
+                                 "--format", '{{.Label "com.docker.compose.service"}} {{.ID}}'],
+                                capture_output=True, text=True).stdout
+        running = dict(line.split() for line in listed.splitlines() if len(line.split()) == 2)
         self._not_ready = []
         for host in HOSTS:
-            ids = subprocess.run(self.compose + ["ps", "-q", host], capture_output=True, text=True,
-                                 cwd=self.root).stdout.split()
-            if not ids:
-                self._not_ready.append(f"{host}: no container")
+            if host not in running:
+                self._not_ready.append(f"{host}: not running")
                 continue
-            check = subprocess.run(["docker", "exec", ids[0], "/usr/local/sbin/lab-health"],
+            check = subprocess.run(["docker", "exec", running[host], "/usr/local/sbin/lab-health"],
                                    capture_output=True, text=True, timeout=30)
             if check.returncode != 0:
                 said = (check.stdout.strip() or check.stderr.strip()).splitlines()
