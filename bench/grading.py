@@ -7,7 +7,6 @@ course in the running lab.
 """
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import statistics
@@ -17,15 +16,11 @@ import time
 import uuid
 from pathlib import Path
 
+from machine import busy_seconds
+
 ASSIGNMENT = "async-basics"
 FOOTER = re.compile(r"(\d+) of (\d+) submission\(s\) graded; (\d+) s wall time on (\d+) worker")
 ROW = re.compile(r"^(\S+)\s+graded\s+([\d.]+) s\s")
-
-
-def _busy_seconds() -> float:
-    """CPU seconds this machine has spent busy (all cores, all processes) since boot."""
-    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def _make(root: Path, target: str, settings: list[str], *extra: str) -> tuple[float, str]:
@@ -72,12 +67,12 @@ def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
             shutil.copy(blank if kind == "blank" else solution, subs / student / f"{ASSIGNMENT}.ipynb")
         _make(root, "collect", settings, f"FROM={subs}")
 
-        busy = _busy_seconds()
+        busy = busy_seconds()
         sequential_s, text = _make(root, "autograde", settings, "WORKERS=1")
-        seq_busy, busy = _busy_seconds() - busy, _busy_seconds()
+        seq_busy, busy = busy_seconds() - busy, busy_seconds()
         seq_times, seq_graded, _ = _report(text)
         parallel_s, text = _make(root, "autograde", settings, "REGRADE=1")
-        par_busy = _busy_seconds() - busy
+        par_busy = busy_seconds() - busy
         _, par_graded, workers = _report(text)
     finally:
         subprocess.run(["docker", "exec", "-u", "root", lab, "rm", "-rf", course], capture_output=True)

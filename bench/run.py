@@ -22,9 +22,8 @@ sys.path.insert(0, str(HERE))
 
 from asynclab.grading.workers import compose_command as compose  # noqa: E402
 from grading import class_grading  # noqa: E402
+from machine import BUSY_WARNING, busy_cores  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
-
-
 
 
 def lab_container(project: str) -> str:
@@ -108,6 +107,13 @@ def main(argv=None) -> int:
     def save():
         args.out.write_text(json.dumps(results, indent=2) + "\n")
 
+    # Every figure assumes a quiet machine: say how busy it was, with the lab up and idle.
+    idle = busy_cores(10)
+    results["machine"]["busy_cores_before"] = round(idle, 2)
+    if idle > BUSY_WARNING:
+        print(f"warning: {idle:.2f} cores were busy before the benchmarks started (the idle lab alone uses "
+              f"about 0.13): something else is running, and the figures will be slower than they should",
+              flush=True)
     if "playbooks" not in skip:
         print("playbooks: parallel, runner overhead, poll latency ...", flush=True)
         results.update(measured(playbook_figures(lab, args.runs, args.seconds)))

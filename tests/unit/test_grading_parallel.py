@@ -7,21 +7,32 @@ import threading
 import time
 
 from asynclab.grading.autograde import GRADED, LAB_FAILED, NOT_GRADED, Outcome
-from asynclab.grading.parallel import WORKER_MEMORY, default_workers, grade_class
+from asynclab.grading.parallel import WORKER_MEMORY, WorkerLimits, grade_class, worker_limits
 from asynclab.grading.workers import WorkerError
 
 GiB = 2**30
 
 
+def workers(pending, cores, available, inotify_instances=1024):
+    return worker_limits(pending, cores=cores, available=available, inotify_instances=inotify_instances)
+
+
 def test_workers_are_bounded_by_submissions_cores_memory_and_inotify():
-    assert default_workers(8, cores=2, available=24 * GiB, inotify=1024) == 3  # a worker mostly waits
-    assert default_workers(8, cores=1, available=24 * GiB, inotify=1024) == 1
-    assert default_workers(1, cores=16, available=24 * GiB, inotify=1024) == 1
-    assert default_workers(8, cores=16, available=1 * GiB + 3 * WORKER_MEMORY, inotify=1024) == 3
-    assert default_workers(8, cores=16, available=512 * 2**20, inotify=1024) == 1  # never none
+    assert workers(8, cores=2, available=24 * GiB).count == 3  # a worker mostly waits
+    assert workers(8, cores=1, available=24 * GiB).count == 1
+    assert workers(1, cores=16, available=24 * GiB).count == 1
+    assert workers(8, cores=16, available=1 * GiB + 3 * WORKER_MEMORY).count == 3
+    assert workers(8, cores=16, available=512 * 2**20).count == 1  # never none
     # Linux's default of 128 instances holds the lab's stack and two workers' hosts.
-    assert default_workers(8, cores=16, available=24 * GiB, inotify=128) == 2
-    assert default_workers(8, cores=16, available=24 * GiB, inotify=None) == 8
+    assert workers(8, cores=16, available=24 * GiB, inotify_instances=128).count == 2
+
+
+def test_the_inotify_limit_is_named_only_when_it_is_what_holds_the_count_down():
+    assert workers(8, cores=16, available=24 * GiB, inotify_instances=128).held_by_inotify
+    assert not workers(8, cores=1, available=24 * GiB, inotify_instances=128).held_by_inotify  # one core holds it
+    assert not workers(2, cores=16, available=24 * GiB, inotify_instances=128).held_by_inotify  # two to grade
+    unknown = WorkerLimits(pending=8, cpu=26, memory=14, inotify=None)  # no /proc: no limit known
+    assert unknown.count == 8 and not unknown.held_by_inotify
 
 
 class Course:

@@ -23,6 +23,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from .autograde import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, REPORT_NAME, Outcome, format_report
@@ -58,18 +59,36 @@ def memory_available() -> int:
     return 4 * 2**30
 
 
-def default_workers(pending: int, cores: int | None = None, available: int | None = None,
-                    inotify: int | None = -1) -> int:
-    """As many workers as submissions, as far as the cores, the memory and the kernel's
-    inotify limit allow (``inotify=None``: no limit known)."""
+@dataclass(frozen=True)
+class WorkerLimits:
+    """How many workers each resource allows; ``count`` is the number to start."""
+
+    pending: int
+    cpu: int
+    memory: int
+    inotify: int | None  # None: the kernel's limit is not known
+
+    @property
+    def count(self) -> int:
+        return max(1, min(n for n in (self.pending, self.cpu, self.memory, self.inotify) if n is not None))
+
+    @property
+    def held_by_inotify(self) -> bool:
+        """True when only the kernel's inotify limit keeps the count below the others."""
+        return self.inotify is not None and self.inotify < min(self.pending, self.cpu, self.memory)
+
+
+def worker_limits(pending: int, cores: int | None = None, available: int | None = None,
+                  inotify_instances: int | None = None) -> WorkerLimits:
+    """The limits on this machine; pass ``cores``, ``available`` (bytes) or ``inotify_instances``
+    to use other figures."""
     cores = cores or os.cpu_count() or 1
     available = memory_available() if available is None else available
-    inotify = inotify_limit() if inotify == -1 else inotify
-    by_memory = max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY)
-    by_cpu = max(1, int(cores / WORKER_CORES))
-    # The lab's own stack runs too.
-    by_inotify = pending if inotify is None else max(1, (inotify - INOTIFY_RESERVE) // INOTIFY_PER_STACK - 1)
-    return max(1, min(pending, by_cpu, by_memory, by_inotify))
+    instances = inotify_limit() if inotify_instances is None else inotify_instances
+    # The lab's own stack holds its share of the inotify instances too.
+    by_inotify = None if instances is None else max(1, (instances - INOTIFY_RESERVE) // INOTIFY_PER_STACK - 1)
+    return WorkerLimits(pending=pending, cpu=max(1, int(cores / WORKER_CORES)),
+                        memory=max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY), inotify=by_inotify)
 
 
 class Course:
@@ -199,8 +218,9 @@ def main(argv=None) -> int:
     count = 0
     started = time.monotonic()
     if pending:
-        count = min(args.workers or default_workers(len(pending)), len(pending))
-        if not args.workers and count < default_workers(len(pending), inotify=None):
+        limits = worker_limits(len(pending))
+        count = min(args.workers or limits.count, len(pending))
+        if not args.workers and limits.held_by_inotify:
             print(f"fs.inotify.max_user_instances={inotify_limit()} allows {count} worker(s) beside the lab; "
                   "raise it (sudo sysctl -w fs.inotify.max_user_instances=1024) to grade with more")
         workers = [Worker(n, args.project, root, compose) for n in range(1, count + 1)]
