@@ -5,8 +5,9 @@ import os
 import time
 from pathlib import Path
 
-# The running lab alone keeps about 0.13 core busy (its health checks); more than this
-# before a measurement means something else is running and the figures will be slow.
+# The running lab alone keeps about 0.13 core busy (its health checks, measured over 30 s);
+# more than BUSY_WARNING before a measurement means something else is running.
+IDLE_LAB_CORES = 0.13
 BUSY_WARNING = 0.5
 
 

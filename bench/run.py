@@ -22,7 +22,7 @@ sys.path.insert(0, str(HERE))
 
 from asynclab.grading.workers import compose_command as compose  # noqa: E402
 from grading import class_grading  # noqa: E402
-from machine import BUSY_WARNING, busy_cores  # noqa: E402
+from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
 
 
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     results["machine"]["busy_cores_before"] = round(idle, 2)
     if idle > BUSY_WARNING:
         print(f"warning: {idle:.2f} cores were busy before the benchmarks started (the idle lab alone uses "
-              f"about 0.13): something else is running, and the figures will be slower than they should",
+              f"about {IDLE_LAB_CORES}): something else is running, and the figures will be slower than they should",
               flush=True)
     if "playbooks" not in skip:
         print("playbooks: parallel, runner overhead, poll latency ...", flush=True)
