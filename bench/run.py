@@ -59,6 +59,10 @@ def table(results: dict) -> str:
             continue
         rows.append((f"poll latency, poll {value['poll_s']}", f"{value['latency_s']:.2f} s", f"poll {value['poll_s']} s",
                      f"{value['latency_s'] / value['poll_s']:.2f}", ""))
+    m = results.get("module_cost")
+    if m:
+        rows.append(("module run (ping, one task)", f"{m['cached_s']:.3f} s", f"no bytecode cache {m['uncached_s']:.3f} s",
+                     f"{m['ratio']:.2f}", ""))
     a = results.get("autograde")
     if a:
         rows.append(("autograde, one full submission", f"{a['per_submission_s']:.1f} s",

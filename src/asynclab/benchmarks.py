@@ -11,6 +11,9 @@ Prints one JSON object:
   against the lab's runner with its live progress on; ``ratio`` (the limit is 1.0).
 - ``poll_latency``: a 3 s job with ``poll: P``: the time from the job's end on the host
   until the task ends on the controller, for each P.
+- ``module_cost``: one module run (``ping`` on one host, one task at a time) with the targets'
+  bytecode cache against the same run without it (``LAB_BYTECODE_CACHE=0``, as on a real
+  host); ``ratio`` below 1 is what the cache saves every task in the lab.
 
 Each figure is the median of ``--runs`` runs (at least five for ``parallel`` and
 ``runner_overhead``); the two sides of a ratio alternate.
@@ -115,13 +118,36 @@ def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
     return out
 
 
+def module_cost(runs: int, tasks: int = 10) -> dict:
+    """Median task time of a module run on one host, with the targets' bytecode cache and without."""
+    def play(cache: bool) -> list[dict]:
+        return [{"name": "module cost", "hosts": "web1", "gather_facts": False,
+                 "environment": {"LAB_BYTECODE_CACHE": "1" if cache else "0"},
+                 "tasks": [{"name": f"ping {n}", "ansible.builtin.ping": {}} for n in range(tasks)]}]
+
+    times = {True: [], False: []}
+    for _ in range(runs):
+        for cache in (False, True):
+            with contextlib.redirect_stdout(io.StringIO()):
+                result = run_playbook(play(cache), progress="none", forks=1)
+            if not result.ok:
+                raise RuntimeError(f"benchmark run failed: {result.summary()}")
+            times[cache] += [t.duration for t in result.tasks if t.duration is not None]
+    cached, plain = statistics.median(times[True]), statistics.median(times[False])
+    return {"tasks": tasks * runs, "cached_s": round(cached, 3), "uncached_s": round(plain, 3),
+            "ratio": round(cached / plain, 3)}
+
+
+FIGURES = ["parallel", "runner_overhead", "poll_latency", "module_cost"]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asynclab.benchmarks", description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=float, default=10, help="length of each job in `parallel` (default 10)")
-    parser.add_argument("--only", choices=["parallel", "runner_overhead", "poll_latency"], action="append")
+    parser.add_argument("--only", choices=FIGURES, action="append")
     args = parser.parse_args(argv)
-    chosen = args.only or ["parallel", "runner_overhead", "poll_latency"]
+    chosen = args.only or FIGURES
     results = {}
     if "parallel" in chosen:
         # The async variant is the noisiest figure (16.6-20.2 s over a few minutes on 2 cores):
@@ -131,6 +157,8 @@ def main(argv=None) -> int:
         results["runner_overhead"] = runner_overhead(max(args.runs, 5))
     if "poll_latency" in chosen:
         results["poll_latency"] = poll_latency(args.runs)
+    if "module_cost" in chosen:
+        results["module_cost"] = module_cost(args.runs)
     print(json.dumps(results))
     return 0
 
