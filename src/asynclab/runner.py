@@ -18,10 +18,12 @@ from __future__ import annotations
 import os
 import queue
 import shutil
+import signal
 import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +54,23 @@ def clip(text: str, limit: int, size: int | None = None) -> str:
     half = limit // 2
     return (f"{text[:half]}\n[... {size - 2 * half} characters of output not shown: "
             f"{size / 1e6:.1f} MB in all, too much to keep ...]\n{text[-half:]}")
+
+
+@contextmanager
+def _interrupt_sets(cancel: threading.Event):
+    """While the run goes on, an interrupt (Ctrl-C, or interrupting the kernel) sets ``cancel``.
+
+    A handler instead of catching KeyboardInterrupt: an exception raised at an arbitrary point
+    can land inside a lock's ``with`` block (threading.Event.wait) and leave it held, so that
+    the run never ends. Outside the main thread, where no signal arrives, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _bounded_stdout(artifact_dir: str) -> str:
@@ -172,8 +191,8 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     folder = EventFolder(result)
     view = ProgressView(config.progress)
     started = time.monotonic()
-    # Our own thread and a done-event rather than Thread.join(): a KeyboardInterrupt that
-    # lands inside join() can leave a live thread marked as stopped.
+    # ansible-runner works in a thread of its own; this thread renders the progress until
+    # it is done, and an interrupt only sets `cancel` (see _interrupt_sets).
     done = threading.Event()
     outcome: dict = {}
 
@@ -186,7 +205,6 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
             done.set()
 
     thread = threading.Thread(target=work, name="asynclab-run", daemon=True)
-    thread.start()
 
     def drain():
         while True:
@@ -195,15 +213,11 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
             except queue.Empty:
                 return
 
-    interrupted = False
-    while not done.is_set():
-        try:
-            done.wait(0.1)
+    with _interrupt_sets(cancel):
+        thread.start()
+        while not done.wait(0.1):
             drain()
             view.update(folder, started)
-        except KeyboardInterrupt:
-            interrupted = True
-            cancel.set()
     thread.join()
     drain()
     if "error" in outcome:
@@ -216,6 +230,6 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     result.artifact_dir = runner.config.artifact_dir
     result.stdout = _bounded_stdout(result.artifact_dir)
     view.update(folder, started, final=True, status=result.status)
-    if interrupted:
+    if cancel.is_set():
         raise RunCancelled(result)
     return result

@@ -29,6 +29,7 @@ def test_workers_are_bounded_by_submissions_cores_memory_and_inotify():
 
 def test_the_inotify_limit_is_named_only_when_it_is_what_holds_the_count_down():
     assert workers(8, cores=16, available=24 * GiB, inotify_instances=128).held_by_inotify
+    assert workers(8, cores=16, available=24 * GiB, inotify_instances=128).max_user_instances == 128
     assert not workers(8, cores=1, available=24 * GiB, inotify_instances=128).held_by_inotify  # one core holds it
     assert not workers(2, cores=16, available=24 * GiB, inotify_instances=128).held_by_inotify  # two to grade
     unknown = WorkerLimits(pending=8, cpu=26, memory=14, inotify=None)  # no /proc: no limit known

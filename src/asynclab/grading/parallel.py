@@ -67,6 +67,7 @@ class WorkerLimits:
     cpu: int
     memory: int
     inotify: int | None  # None: the kernel's limit is not known
+    max_user_instances: int | None = None  # that limit (fs.inotify.max_user_instances), for the hint
 
     @property
     def count(self) -> int:
@@ -88,7 +89,8 @@ def worker_limits(pending: int, cores: int | None = None, available: int | None 
     # The lab's own stack holds its share of the inotify instances too.
     by_inotify = None if instances is None else max(1, (instances - INOTIFY_RESERVE) // INOTIFY_PER_STACK - 1)
     return WorkerLimits(pending=pending, cpu=max(1, int(cores / WORKER_CORES)),
-                        memory=max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY), inotify=by_inotify)
+                        memory=max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY), inotify=by_inotify,
+                        max_user_instances=instances)
 
 
 class Course:
@@ -221,7 +223,7 @@ def main(argv=None) -> int:
         limits = worker_limits(len(pending))
         count = min(args.workers or limits.count, len(pending))
         if not args.workers and limits.held_by_inotify:
-            print(f"fs.inotify.max_user_instances={inotify_limit()} allows {count} worker(s) beside the lab; "
+            print(f"fs.inotify.max_user_instances={limits.max_user_instances} allows {count} worker(s) beside the lab; "
                   "raise it (sudo sysctl -w fs.inotify.max_user_instances=1024) to grade with more")
         workers = [Worker(n, args.project, root, compose) for n in range(1, count + 1)]
         print(f"grading {len(pending)} submission(s) on {count} worker(s), each with its own five hosts "
