@@ -119,7 +119,7 @@ def main(argv=None) -> int:
               f"about {IDLE_LAB_CORES}): something else is running, and the figures will be slower than they should",
               flush=True)
     if "playbooks" not in skip:
-        print("playbooks: parallel, runner overhead, poll latency ...", flush=True)
+        print("playbooks: parallel, runner overhead, poll latency, module cost ...", flush=True)
         results.update(measured(playbook_figures(lab, args.runs, args.seconds)))
         save()
     if "class_grading" not in skip:

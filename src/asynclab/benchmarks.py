@@ -58,12 +58,18 @@ def parallel_play(variant: str, seconds: float) -> list[dict]:
     return [play]
 
 
-def _timed(plays: list[dict], **options) -> float:
-    started = time.monotonic()
+def _run(plays: list[dict], **options):
+    """Run quietly; a run that does not succeed stops the benchmark."""
     with contextlib.redirect_stdout(io.StringIO()):
         result = run_playbook(plays, **options)
     if result.status != "successful":
         raise RuntimeError(f"benchmark run failed: {result.status}: {result.summary()}")
+    return result
+
+
+def _timed(plays: list[dict], **options) -> float:
+    started = time.monotonic()
+    _run(plays, **options)
     return time.monotonic() - started
 
 
@@ -128,10 +134,7 @@ def module_cost(runs: int, tasks: int = 10) -> dict:
     times = {True: [], False: []}
     for _ in range(runs):
         for cache in (False, True):
-            with contextlib.redirect_stdout(io.StringIO()):
-                result = run_playbook(play(cache), progress="none", forks=1)
-            if not result.ok:
-                raise RuntimeError(f"benchmark run failed: {result.summary()}")
+            result = _run(play(cache), progress="none", forks=1)
             times[cache] += [t.duration for t in result.tasks if t.duration is not None]
     cached, plain = statistics.median(times[True]), statistics.median(times[False])
     return {"tasks": tasks * runs, "cached_s": round(cached, 3), "uncached_s": round(plain, 3),
