@@ -10,8 +10,18 @@ HOSTS := web1 web2 web3 db1 app1
 PYTEST_ARGS ?=
 # The compose project the tests talk to: $COMPOSE_PROJECT_NAME, else the one in .env.
 PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
+# Each target's cgroup parent is named after the project (src/asynclab/cgroup_settings.py):
+# a stack started with another COMPOSE_PROJECT_NAME (tests, bench) gets parents of its own.
+export LAB_CGROUP_NAME := $(shell p="$${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}"; \
+	echo "$${p:-asynclab}" | tr A-Z a-z | tr -cd a-z0-9)
+# The lab image: the Ansible controller, and where the tests that need Ansible run.
+LAB_IMAGE = asynclab/lab:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
+# Unit tests that need Ansible, in a container of the lab image: this working tree's code
+# and tests (no rebuild), no network, nothing of a running stack.
+IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \
+	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE)
 
-.PHONY: help setup images lab up down reset status logs test test-unit test-integration clean purge
+.PHONY: help setup config images lab up down reset status logs test test-unit test-integration clean purge
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -31,18 +41,22 @@ setup: $(VENV)/.installed ## Create the host virtualenv (.venv) for tests and ho
 	@sed "s/^JUPYTER_TOKEN=$$/JUPYTER_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')/" .env.example > .env
 	@echo "wrote .env with a new JupyterLab token"
 
+config: .env ## Write the targets' cgroup settings for this Docker engine (docker-compose.cgroup.yml) and point .env at them
+	@COMPOSE="$(COMPOSE)" scripts/config.sh
+
 images: .env ## Build the images (falls back to a local base image and a wheelhouse when no registry answers)
-	@scripts/ensure-base-image.sh
+	@BASE_IMAGE=debian:trixie-slim scripts/ensure-base-image.sh
+	@BASE_IMAGE=debian:bookworm-slim scripts/ensure-base-image.sh
 	@if [ -f build/offline ]; then scripts/build-wheelhouse.sh wheelhouse; fi
 	$(COMPOSE) build
 
-lab: images ## Build, start the stack, wait until it is healthy, print the URL with its token
+lab: images config ## Build, start the stack, wait until it is healthy, print the URL with its token
 	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
 	@scripts/lab-url.sh
 
-up: .env ## Start the stack without building
+up: config ## Start the stack without building
 	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
@@ -62,13 +76,15 @@ status: ## Show the containers and their health
 logs: ## Follow the lab's logs
 	$(COMPOSE) logs -f --tail=50
 
-test-unit: setup ## Run the unit tests (no Docker needed)
+test-unit: setup images ## Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
+	$(IN_LAB_IMAGE) -m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
 test-integration: setup lab ## Run the integration tests against the running stack
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-test: setup lab ## Run all tests: unit, then integration against the real stack
+test: setup lab ## Run all tests: unit (host, then lab image), then integration against the real stack
+	$(IN_LAB_IMAGE) -m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 clean: ## Remove containers, images and build leftovers (keeps learner work and keys)

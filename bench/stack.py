@@ -8,6 +8,8 @@ import subprocess
 import time
 from pathlib import Path
 
+from asynclab.cgroup_settings import stack_env, stack_files
+
 UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1048.576, "MB": 1 / 1.048576,
          "GB": 1000 / 1.048576}
 
@@ -43,8 +45,8 @@ def _until_healthy(root: Path, compose: list[str]) -> None:
 def start_times(root: Path, compose: list[str]) -> dict:
     """A stack of its own: from no containers and no volumes (cold), then from stopped (warm)."""
     project = f"asynclab-benchstack-{os.getpid()}"
-    cmd = compose + ["-f", str(root / "docker-compose.yml"), "-p", project]
-    env = dict(os.environ, LAB_PORT=str(_free_port()), COMPOSE_PROJECT_NAME=project)
+    cmd = compose + [*stack_files(root), "-p", project]
+    env = dict(os.environ, LAB_PORT=str(_free_port()), COMPOSE_PROJECT_NAME=project, **stack_env(project))
     try:
         started = time.monotonic()
         subprocess.run(cmd + ["up", "-d", "--no-build"], cwd=root, env=env, check=True, capture_output=True)

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Make sure debian:bookworm-slim exists in the local Docker engine.
+# Make sure a Debian base image (debian:<release>-slim) exists in the local Docker engine.
+# The lab image is built on trixie, the targets on bookworm: `BASE_IMAGE=debian:bookworm-slim`.
 # A registry pull is tried first; only when it fails (no registry reachable) is the
 # image built locally with debootstrap and `docker import`.
 set -euo pipefail
-IMAGE=${BASE_IMAGE:-debian:bookworm-slim}
+IMAGE=${BASE_IMAGE:-debian:trixie-slim}
+release=${IMAGE#debian:}
+release=${release%-slim}
 STAMP_DIR=${STAMP_DIR:-build}
 mkdir -p "$STAMP_DIR"
 
@@ -37,8 +40,8 @@ fi
 mirror=${mirror:-http://deb.debian.org/debian}
 rootfs=$(mktemp -d)
 trap 'rm -rf "$rootfs"' EXIT
-debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >"$STAMP_DIR/debootstrap.log" 2>&1 \
-  || { echo "debootstrap failed, see $STAMP_DIR/debootstrap.log" >&2; exit 1; }
+debootstrap --variant=minbase "$release" "$rootfs" "$mirror" >"$STAMP_DIR/debootstrap-$release.log" 2>&1 \
+  || { echo "debootstrap failed, see $STAMP_DIR/debootstrap-$release.log" >&2; exit 1; }
 # Keep the image close to the official slim one: no apt lists, no caches.
 rm -rf "$rootfs"/var/lib/apt/lists/* "$rootfs"/var/cache/apt/*.bin
 tar -C "$rootfs" -c . | docker import - "$IMAGE" >/dev/null

@@ -12,6 +12,11 @@ while :; do
     read -r name state health < <(docker inspect -f '{{.Name}} {{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}' "$id")
     case "$name" in *keygen*) continue ;; esac
     [ "$state" = running ] && [ "$health" = healthy ] || pending+=("${name#/}:$state/$health")
+    # A target that refused to boot (images/target/rootfs/usr/local/sbin/lab-init) says why.
+    if [ "$state" != running ] || [ "$health" = starting ]; then
+      said=$(docker logs --tail 5 "$id" 2>&1 | grep '^lab target:' || true)
+      if [ -n "$said" ]; then echo "${name#/} did not start:" >&2; echo "$said" | sort -u >&2; exit 1; fi
+    fi
   done
   if [ -n "$ids" ] && [ ${#pending[@]} -eq 0 ]; then echo "all healthy"; exit 0; fi
   if [ $SECONDS -ge $deadline ]; then

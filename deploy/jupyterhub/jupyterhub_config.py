@@ -11,7 +11,6 @@
 #   ASYNCLAB_HUB_NETWORK         Docker network of the hub and the lab servers (labhub)
 #   ASYNCLAB_HUB_HOST            the hub container's name on that network (labhub)
 #   ASYNCLAB_LAB_IMAGE, ASYNCLAB_TARGET_IMAGE   images (asynclab/lab:0.1.0, asynclab/target:0.1.0)
-#   LAB_CGROUP_MOUNT             as in .env, for cgroup v2 hosts
 import os
 import sys
 
@@ -100,7 +99,6 @@ c.Spawner.http_timeout = 120
 
 # ---- each learner's targets (lab_spawner.LabSpawner) ----------------------------------------------
 c.LabSpawner.target_image = setting("ASYNCLAB_TARGET_IMAGE", "asynclab/target:0.1.0")
-c.LabSpawner.cgroup_mount = setting("LAB_CGROUP_MOUNT", "/sys/fs/cgroup:/sys/fs/cgroup:ro")
 c.LabSpawner.target_mem_limit = "384m"
 c.LabSpawner.target_pids_limit = 512
 c.LabSpawner.targets_timeout = 240

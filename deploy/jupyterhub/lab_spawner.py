@@ -23,9 +23,6 @@ class LabSpawner(DockerSpawner):
     """A lab server per learner, each with its own five SSH targets and releases stand-in."""
 
     target_image = Unicode("asynclab/target:0.1.0", config=True, help="Image of the five SSH targets.")
-    cgroup_mount = Unicode(
-        "/sys/fs/cgroup:/sys/fs/cgroup:ro", config=True,
-        help="The cgroup tree for systemd in the targets (cgroup v2 hosts need :rw).")
     target_mem_limit = Unicode("384m", config=True, help="Memory limit of each target.")
     target_pids_limit = Int(512, config=True, help="Process limit of each target.")
     targets_timeout = Float(240, config=True, help="Seconds a learner's targets may take to become healthy.")
@@ -44,7 +41,7 @@ class LabSpawner(DockerSpawner):
     def learner_lab(self) -> LearnerLab:
         return LearnerLab(
             learner=self.escaped_name, prefix=self.prefix, client=self.sdk,
-            lab_image=self.image, target_image=self.target_image, cgroup_mount=self.cgroup_mount,
+            lab_image=self.image, target_image=self.target_image,
             target_mem_limit=self.target_mem_limit, target_pids_limit=self.target_pids_limit)
 
     @property

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
+from asynclab.cgroup_settings import PROBE_COMMAND, PROBE_MOUNT, cgroup_name, engine_from_info, sdk_settings, service_settings
 from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS as TARGETS
 
@@ -41,16 +42,13 @@ class LearnerLab:
     client: Any = None  # docker.DockerClient; only create/wait/remove need it
     lab_image: str = "asynclab/lab:0.1.0"
     target_image: str = "asynclab/target:0.1.0"
-    cgroup_mount: str = "/sys/fs/cgroup:/sys/fs/cgroup:ro"
     target_mem_limit: str = "384m"
     target_pids_limit: int = 512
 
     def __post_init__(self):
         if not SAFE_NAME.match(self.learner):
             raise ValueError(f"learner name {self.learner!r} is not Docker-safe (use a-z, 0-9, '-', '_', '.')")
-        if len(self.cgroup_mount.split(":")) != 3:
-            raise ValueError(f"cgroup mount {self.cgroup_mount!r} is not SOURCE:TARGET:MODE "
-                             "(e.g. /sys/fs/cgroup:/sys/fs/cgroup:ro)")
+        self._engine = None
 
     # ---- names ---------------------------------------------------------------------------
     @property
@@ -127,14 +125,28 @@ class LearnerLab:
             restart_policy={"Name": "unless-stopped"}, labels=self._labels("releases"), detach=True,
             **self._on_network(["releases", "releases.example.com"]))
 
+    def _cgroups(self, host: str) -> dict:
+        """The target's cgroup settings for this engine, as the compose stack's `make config`
+        chooses them (asynclab.cgroup_settings), with a parent named after this learner."""
+        if self._engine is None:
+            info = self.client.info()
+            listed = ""
+            if int(info.get("CgroupVersion") or 1) == 1:
+                listed = self.client.containers.run(
+                    self.target_image, PROBE_COMMAND, entrypoint=[], network_mode="none", remove=True,
+                    volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "ro"}}).decode()
+            self._engine = engine_from_info(info, listed)
+        return sdk_settings(service_settings(self._engine, host, name=cgroup_name(self.base)))
+
     def _run_target(self, host: str) -> None:
-        # systemd is PID 1: tmpfs on /run and /run/lock, the cgroup tree (read-only by default), no privileges.
-        cgroup_source, cgroup_target, cgroup_mode = self.cgroup_mount.split(":")
+        # systemd is PID 1: tmpfs on /run and /run/lock, its own cgroup writable and nothing
+        # else, no privileges, no added capability.
+        cgroups = self._cgroups(host)
+        volumes = cgroups.pop("volumes", {})
+        volumes[self.trust_volume] = {"bind": "/etc/lab-trust", "mode": "ro"}
         self.client.containers.run(
             self.target_image, name=self.container(host), hostname=host,
-            tmpfs={"/run": "", "/run/lock": ""},
-            volumes={cgroup_source: {"bind": cgroup_target, "mode": cgroup_mode},
-                     self.trust_volume: {"bind": "/etc/lab-trust", "mode": "ro"}},
+            tmpfs={"/run": "", "/run/lock": ""}, volumes=volumes, **cgroups,
             stop_signal="SIGRTMIN+3", mem_limit=self.target_mem_limit, pids_limit=self.target_pids_limit,
             restart_policy={"Name": "unless-stopped"}, labels=self._labels(host), detach=True,
             **self._on_network([host]))

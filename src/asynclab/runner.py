@@ -12,24 +12,28 @@ Each run gets a fresh private data dir under the runs folder; the oldest are rem
 that artifacts never grow without bound. A run is bounded by ``timeout``; interrupting the
 kernel cancels it cleanly (async jobs already launched keep running on the hosts, as they
 would with ansible-playbook).
+
+Where Ansible is not installed (the host: its Python may be older than ansible-core
+allows), the same call runs the playbook in the running lab container instead
+(asynclab.lab_exec), with the same live progress and the same RunResult.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import queue
 import shutil
-import signal
 import sys
 import tempfile
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import RunCancelled
 from .events import EventFolder
-from .inventory import Target, lab_target
+from .follow import follow
+from .inventory import Target, in_lab_container, lab_target
 from .playbook_input import host_patterns, load_playbook
 from .progress import ProgressView
 from .result import RunResult
@@ -54,23 +58,6 @@ def clip(text: str, limit: int, size: int | None = None) -> str:
     half = limit // 2
     return (f"{text[:half]}\n[... {size - 2 * half} characters of output not shown: "
             f"{size / 1e6:.1f} MB in all, too much to keep ...]\n{text[-half:]}")
-
-
-@contextmanager
-def _interrupt_sets(cancel: threading.Event):
-    """While the run goes on, an interrupt (Ctrl-C, or interrupting the kernel) sets ``cancel``.
-
-    A handler instead of catching KeyboardInterrupt: an exception raised at an arbitrary point
-    can land inside a lock's ``with`` block (threading.Event.wait) and leave it held, so that
-    the run never ends. Outside the main thread, where no signal arrives, nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: cancel.set())
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
 def _bounded_stdout(artifact_dir: str) -> str:
@@ -113,6 +100,22 @@ class RunConfig:
     progress: str = "auto"  # auto, html, text, none
     envvars: dict = field(default_factory=dict)
     check_hosts: bool = True
+    #: Called with each ansible-runner event as it arrives (after the lab's own handling).
+    on_event: object = None
+
+
+def ansible_installed() -> bool:
+    """True where this Python can run Ansible itself (the lab image)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("ansible", "ansible_runner"))
+
+
+def configure(config: RunConfig | None, overrides: dict) -> RunConfig:
+    config = config or RunConfig()
+    for key, value in overrides.items():
+        if not hasattr(config, key):
+            raise TypeError(f"unknown run option '{key}'")
+        setattr(config, key, value)
+    return config
 
 
 def _rotate(folder: Path, keep: int) -> None:
@@ -136,15 +139,16 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
 
     Keyword overrides are RunConfig fields, e.g. ``timeout=60, extravars={"n": 3}``.
     """
+    config = configure(config, overrides)
+    playbook = load_playbook(source)
+    if target is None and not in_lab_container() and not ansible_installed() \
+            and not os.environ.get("ASYNCLAB_INVENTORY"):
+        from .lab_exec import run_in_lab
+
+        return run_in_lab(playbook, config)
+
     import ansible_runner
 
-    config = config or RunConfig()
-    for key, value in overrides.items():
-        if not hasattr(config, key):
-            raise TypeError(f"unknown run option '{key}'")
-        setattr(config, key, value)
-
-    playbook = load_playbook(source)
     target = target or lab_target()
     if config.check_hosts:
         target.check_patterns(host_patterns(playbook.plays))
@@ -167,6 +171,8 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
         if len(event.get("stdout") or "") > MAX_EVENT_TEXT:
             event["stdout"] = clip(event["stdout"], MAX_EVENT_TEXT)
         events.put(event)
+        if config.on_event is not None:
+            config.on_event(event)
         return True  # keep the event in the artifacts too
 
     kwargs = dict(
@@ -191,38 +197,7 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     folder = EventFolder(result)
     view = ProgressView(config.progress)
     started = time.monotonic()
-    # ansible-runner works in a thread of its own; this thread renders the progress until
-    # it is done, and an interrupt only sets `cancel` (see _interrupt_sets).
-    done = threading.Event()
-    outcome: dict = {}
-
-    def work():
-        try:
-            outcome["runner"] = ansible_runner.run(**kwargs)
-        except BaseException as exc:  # reported in the main thread
-            outcome["error"] = exc
-        finally:
-            done.set()
-
-    thread = threading.Thread(target=work, name="asynclab-run", daemon=True)
-
-    def drain():
-        while True:
-            try:
-                folder.feed(events.get_nowait())
-            except queue.Empty:
-                return
-
-    with _interrupt_sets(cancel):
-        thread.start()
-        while not done.wait(0.1):
-            drain()
-            view.update(folder, started)
-    thread.join()
-    drain()
-    if "error" in outcome:
-        raise outcome["error"]
-    runner = outcome["runner"]
+    runner = follow(lambda: ansible_runner.run(**kwargs), folder, events, view, cancel, started)
 
     result.wall_time = time.monotonic() - started
     result.status = runner.status

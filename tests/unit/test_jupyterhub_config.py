@@ -18,7 +18,7 @@ ENV = {
 
 def load_config(monkeypatch, **env):
     for name in ("ASYNCLAB_HUB_NETWORK", "ASYNCLAB_HUB_HOST", "ASYNCLAB_LAB_IMAGE",
-                 "ASYNCLAB_TARGET_IMAGE", "LAB_CGROUP_MOUNT"):
+                 "ASYNCLAB_TARGET_IMAGE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in {**ENV, **env}.items():
         monkeypatch.setenv(name, value)
@@ -104,7 +104,8 @@ def test_network_and_resource_limits(config):
     assert config.DockerSpawner.extra_host_config["pids_limit"] == 512
     assert config.LabSpawner.target_mem_limit == "384m"
     assert config.LabSpawner.target_pids_limit == 512
-    assert config.LabSpawner.cgroup_mount == "/sys/fs/cgroup:/sys/fs/cgroup:ro"
+    # The targets' cgroups are not a setting: they follow the engine (asynclab.cgroup_settings).
+    assert "cgroup_mount" not in config.LabSpawner
 
 
 def test_hub_binds(config):
@@ -124,11 +125,10 @@ def test_who_logs_in_comes_from_the_environment(config):
 
 def test_the_admin_can_move_network_hub_and_images(monkeypatch):
     config = load_config(monkeypatch, ASYNCLAB_HUB_NETWORK="classnet", ASYNCLAB_HUB_HOST="hub",
-                         ASYNCLAB_LAB_IMAGE="asynclab/lab:0.2.0", LAB_CGROUP_MOUNT="/sys/fs/cgroup:/sys/fs/cgroup:rw")
+                         ASYNCLAB_LAB_IMAGE="asynclab/lab:0.2.0")
     assert config.DockerSpawner.network_name == "classnet"
     assert config.JupyterHub.hub_connect_url == "http://hub:8081"
     assert config.DockerSpawner.image == "asynclab/lab:0.2.0"
-    assert config.LabSpawner.cgroup_mount.endswith(":rw")
 
 
 @pytest.mark.parametrize("missing", sorted(ENV))
@@ -137,11 +137,9 @@ def test_a_missing_setting_is_named(monkeypatch, missing):
         load_config(monkeypatch, **{missing: " "})
 
 
-def test_bad_learner_names_and_cgroup_mounts_are_refused(monkeypatch):
+def test_bad_learner_names_are_refused(monkeypatch):
     monkeypatch.syspath_prepend(str(HUB))
     from learner_lab import LearnerLab
 
     with pytest.raises(ValueError, match="not Docker-safe"):
         LearnerLab(learner="Ann Smith")
-    with pytest.raises(ValueError, match="not SOURCE:TARGET:MODE"):
-        LearnerLab(learner="ann", cgroup_mount="/sys/fs/cgroup:/sys/fs/cgroup")

@@ -21,6 +21,7 @@ def test_yaml_error_is_one_clear_line(ip, capsys):
     assert "Traceback" not in shown and "site-packages" not in shown
 
 
+@pytest.mark.needs_ansible
 def test_unknown_group_is_named(ip, capsys, monkeypatch):
     monkeypatch.setenv("ASYNCLAB_INVENTORY", str(__import__("asynclab.inventory").inventory.GROUPS_FILE))
     result, shown = run_cell(ip, "%%playbook\n- hosts: webserver\n  tasks:\n    - ping:\n", capsys)

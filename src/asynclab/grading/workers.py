@@ -16,6 +16,7 @@ import os
 import subprocess
 from pathlib import Path
 
+from ..cgroup_settings import stack_env, stack_files
 from ..hosts import wait_until
 from .autograde import NOT_GRADED, Outcome
 
@@ -69,7 +70,8 @@ class Worker:
         self.grader = f"{self.project}-grader"
         self._not_ready: list[str] = []
         self.compose = (compose or compose_command()) + [
-            "-f", str(root / "docker-compose.yml"), "-f", str(root / "docker-compose.grading.yml"), "-p", self.project]
+            *stack_files(root), "-f", str(root / "docker-compose.grading.yml"), "-p", self.project]
+        self.env = dict(os.environ, **stack_env(self.project))
 
     def __str__(self) -> str:
         return f"worker {self.number}"
@@ -77,7 +79,7 @@ class Worker:
     def start(self, lab: str, course_in_lab: str, assignment: str) -> None:
         """Start the hosts and the grader, and give the grader the course (config, source, gradebook)."""
         self.stop()  # leftovers of an interrupted run
-        _run(self.compose + ["up", "-d", "--no-build", *TARGETS], timeout=START_TIMEOUT, cwd=self.root)
+        _run(self.compose + ["up", "-d", "--no-build", *TARGETS], timeout=START_TIMEOUT, cwd=self.root, env=self.env)
         try:
             wait_until(self._hosts_ready, START_TIMEOUT, 1.0, what=f"{self}'s hosts")
         except TimeoutError:
@@ -85,7 +87,8 @@ class Worker:
                               "'systemd: initializing' often means the machine ran out of inotify "
                               "instances: raise fs.inotify.max_user_instances, or grade with fewer "
                               "WORKERS)") from None
-        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root)
+        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root,
+             env=self.env)
         copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
                      self.grader, COURSE)
 
@@ -134,4 +137,4 @@ class Worker:
     def stop(self) -> None:
         subprocess.run(["docker", "rm", "-f", self.grader], capture_output=True)
         subprocess.run(self.compose + ["down", "--volumes", "--remove-orphans", "--timeout", "5"],
-                       capture_output=True, cwd=self.root, timeout=300)
+                       capture_output=True, cwd=self.root, env=self.env, timeout=300)
