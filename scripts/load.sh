@@ -67,6 +67,7 @@ if [ "$env_version" != "$version" ]; then
 fi
 start=$SECONDS
 scripts/check-port.sh
+scripts/config.sh  # the targets' cgroup settings for this engine
 $COMPOSE up -d --no-build
 scripts/wait-healthy.sh "${LOAD_WAIT:-300}"
 say "stack started and healthy ($(took $start))"

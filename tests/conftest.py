@@ -1,3 +1,4 @@
+import importlib.util
 import os
 
 import matplotlib
@@ -16,3 +17,9 @@ def ipython_shell():
     shell = start_ipython() or get_ipython()
     shell.run_line_magic("load_ext", "asynclab")
     return shell
+
+
+@pytest.fixture
+def no_ansible_here():
+    if importlib.util.find_spec("ansible") is not None:
+        pytest.skip("this checks the host side, where Ansible is not installed")

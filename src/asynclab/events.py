@@ -17,7 +17,10 @@ RESULT_EVENTS = {
     "runner_on_unreachable": "unreachable",
 }
 ITEM_EVENTS = {"runner_item_on_ok": "ok", "runner_item_on_failed": "failed", "runner_item_on_skipped": "skipped"}
-TIMEOUT_MESSAGES = ("Timeout exceeded", "did not complete within the requested time")
+# ansible-core 2.21 reports a poll > 0 task whose job outlived `async` as "async task produced
+# unparsable results" (the kill of PR #87090 leaves the job file half written); 2.19 said "did
+# not complete within the requested time", and 2.22 says it again (PR #87138).
+TIMEOUT_MESSAGES = ("Timeout exceeded", "did not complete within the requested time", "produced unparsable results")
 
 
 def load_events(source) -> list[dict]:

@@ -1,5 +1,6 @@
 """The lab's runner on the real stack: limits, cancelling, faults and the magic."""
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -84,17 +85,34 @@ def test_a_lab_that_is_not_running_says_make_lab(lab):
         Lab.find("no-such-lab")
 
 
-def test_each_run_has_a_fresh_private_data_dir_and_old_ones_are_rotated(lab, tmp_path, monkeypatch):
-    monkeypatch.setenv("ASYNCLAB_RUNS_DIR", str(tmp_path))
-    monkeypatch.setattr("asynclab.runner.KEEP_RUNS", 3)
-    dirs = []
-    for _ in range(5):
-        run = run_playbook("- hosts: db1\n  gather_facts: false\n  tasks:\n    - ping:\n", progress="none")
-        assert run.ok
-        dirs.append(run.artifact_dir)
-    assert len(set(dirs)) == 5
-    assert len(list(tmp_path.iterdir())) == 3
-    assert os.path.isdir(dirs[-1])
+def test_each_run_has_a_fresh_private_data_dir_and_old_ones_are_rotated(lab, lab_exec):
+    """The runner's data dirs live where Ansible runs: in the lab container."""
+    script = textwrap.dedent("""
+        import os, tempfile
+        import asynclab.runner as runner
+        from asynclab import run_playbook
+        runs = tempfile.mkdtemp()
+        os.environ["ASYNCLAB_RUNS_DIR"] = runs
+        runner.KEEP_RUNS = 3
+        dirs = []
+        for _ in range(5):
+            run = run_playbook("- hosts: db1\\n  gather_facts: false\\n  tasks:\\n    - ping:\\n", progress="none")
+            assert run.ok, run.status
+            dirs.append(run.artifact_dir)
+        assert len(set(dirs)) == 5, dirs
+        assert len(os.listdir(runs)) == 3, os.listdir(runs)
+        assert os.path.isdir(dirs[-1])
+        print("rotated")
+    """)
+    rc, out = lab_exec(f"python -c {shlex.quote(script)}")
+    assert rc == 0 and "rotated" in out, out
+
+
+def test_a_run_from_the_host_goes_to_the_lab_container(lab, no_ansible_here):
+    """This machine has no Ansible: run_playbook runs the play in the lab and folds its events here."""
+    run = run_playbook("- hosts: db1\n  gather_facts: false\n  tasks:\n    - ping:\n", progress="none")
+    assert run.ok and run.artifact_dir.startswith("/home/jovyan/")
+    assert [t.host for t in run.tasks] == ["db1"] and run.recap["db1"]["ok"] == 1
 
 
 def test_playbook_magic_runs_and_keeps_the_result(lab, capsys, ipython_shell):

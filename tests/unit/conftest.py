@@ -16,8 +16,3 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
 
-
-@pytest.fixture
-def no_ansible_here():
-    if importlib.util.find_spec("ansible") is not None:
-        pytest.skip("this checks the host side, where Ansible is not installed")
