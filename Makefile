@@ -12,14 +12,14 @@ PYTEST_ARGS ?=
 PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
 # Each target's cgroup parent is named after the project (src/asynclab/cgroup_settings.py):
 # a stack started with another COMPOSE_PROJECT_NAME (tests, bench) gets parents of its own.
-export LAB_CGROUP_NAME := $(shell p="$${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}"; \
-	echo "$${p:-asynclab}" | tr A-Z a-z | tr -cd a-z0-9)
+export LAB_CGROUP_NAME := $(shell python3 src/asynclab/cgroup_settings.py name --project "$(PROJECT)")
 # The lab image: the Ansible controller, and where the tests that need Ansible run.
 LAB_IMAGE = asynclab/lab:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
 # Unit tests that need Ansible, in a container of the lab image: this working tree's code
 # and tests (no rebuild), no network, nothing of a running stack.
-IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \
-	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE)
+UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \
+	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
+	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
 .PHONY: help setup config images lab up down reset status logs test test-unit test-integration clean purge
 
@@ -78,13 +78,13 @@ logs: ## Follow the lab's logs
 
 test-unit: setup images ## Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
-	$(IN_LAB_IMAGE) -m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
+	$(UNIT_IN_LAB_IMAGE)
 
 test-integration: setup lab ## Run the integration tests against the running stack
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
 test: setup lab ## Run all tests: unit (host, then lab image), then integration against the real stack
-	$(IN_LAB_IMAGE) -m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
+	$(UNIT_IN_LAB_IMAGE)
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
 clean: ## Remove containers, images and build leftovers (keeps learner work and keys)

@@ -162,26 +162,14 @@ def choice(engine: Engine) -> str:
     return f"targets' cgroups on {where}: {how}"
 
 
-def _yaml(value, indent: int = 0) -> list[str]:
-    """The little YAML this file needs (block mappings, lists of strings), with no library."""
-    pad = " " * indent
-    lines = []
-    for key, item in value.items():
-        if isinstance(item, dict):
-            lines += [f"{pad}{key}:"] + _yaml(item, indent + 2)
-        elif isinstance(item, list):
-            lines += [f"{pad}{key}:"] + [f"{pad}  - {json.dumps(x)}" for x in item]
-        else:
-            lines.append(f"{pad}{key}: {json.dumps(item)}")
-    return lines
-
-
 def override_text(engine: Engine, compose_v2: bool = True) -> str:
     services = {service: service_settings(engine, service, compose_v2) for service in TARGETS}
     head = [f"# Written by `make config` for this Docker engine ({choice(engine)}).",
             "# Not tracked by git: run `make config` again after changing the engine.",
             f"# ${{{NAME_VARIABLE}}} is the compose project's name without dashes (set in .env and by make)."]
-    return "\n".join(head + _yaml({"services": services})) + "\n"
+    # JSON is YAML too: no YAML library is needed to write it (`make` runs this with the
+    # system's python3), and compose reads it like any compose file.
+    return "\n".join(head + [json.dumps({"services": services}, indent=2)]) + "\n"
 
 
 def stack_files(root: Path) -> list[str]:

@@ -212,4 +212,4 @@ class Lab:
             "ANSIBLE_CONFIG": str(ANSIBLE_CFG),
             "ANSIBLE_PRIVATE_KEY_FILE": str(self.private_key()),
         }
-        return Target(inventory=[str(GROUPS_FILE), str(path)], env=env, where="host")
+        return Target(inventory=[str(GROUPS_FILE), str(path)], env=env, where="host", project=self.project)

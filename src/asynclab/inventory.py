@@ -39,6 +39,7 @@ class Target:
     inventory: list[str]
     env: dict[str, str] = field(default_factory=dict)
     where: str = "lab"  # "lab" (inside the lab container) or "host"
+    project: str | None = None  # for "host": the compose project of the lab it reaches
 
     def check_patterns(self, patterns: list[str]) -> None:
         check_patterns(patterns, tuple(self.inventory))

@@ -48,9 +48,10 @@ def _lab_container(project: str | None = None) -> str:
     return container.id
 
 
-def run_in_lab(playbook, config, container: str | None = None) -> RunResult:
-    """Run ``playbook`` (a parsed asynclab.playbook_input.Playbook) in the lab container."""
-    container = container or _lab_container()
+def run_in_lab(playbook, config, project: str | None = None) -> RunResult:
+    """Run ``playbook`` (a parsed asynclab.playbook_input.Playbook) in the lab container of
+    ``project`` (default: the lab asynclab.hosts.Lab.find() finds)."""
+    container = _lab_container(project)
     request = {"text": playbook.text, "config": {k: getattr(config, k) for k in FIELDS}}
     process = subprocess.Popen(
         ["docker", "exec", "-i", "-u", "jovyan", container, "python", "-m", "asynclab.run_server"],

@@ -141,11 +141,11 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     """
     config = configure(config, overrides)
     playbook = load_playbook(source)
-    if target is None and not in_lab_container() and not ansible_installed() \
-            and not os.environ.get("ASYNCLAB_INVENTORY"):
+    if not ansible_installed() and not in_lab_container() and not os.environ.get("ASYNCLAB_INVENTORY") \
+            and (target is None or target.where == "host"):
         from .lab_exec import run_in_lab
 
-        return run_in_lab(playbook, config)
+        return run_in_lab(playbook, config, project=target.project if target else None)
 
     import ansible_runner
 

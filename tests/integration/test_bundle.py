@@ -28,7 +28,8 @@ PROJECT = "asynclab-bundletest"
 TAG = "bundletest"
 PING = "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n"
 # Settings of the caller's own lab that must not leak into the bundle's lab.
-CALLER_SETTINGS = ("COMPOSE_PROJECT_NAME", "LAB_PORT", "LAB_VERSION", "JUPYTER_TOKEN", "ASYNCLAB_PROJECT")
+CALLER_SETTINGS = ("COMPOSE_PROJECT_NAME", "LAB_PORT", "LAB_VERSION", "JUPYTER_TOKEN", "ASYNCLAB_PROJECT",
+                   "LAB_CGROUP_NAME", "COMPOSE_FILE")
 
 
 def stack_images(version: str | None = None) -> list[str]:
