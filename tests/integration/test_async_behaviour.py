@@ -167,7 +167,32 @@ def test_a_failing_job_makes_async_status_fail(clean_lab):
     (check,) = run.task("Check", "app1")
     assert check.status == "failed" and check.res["rc"] == 3
     assert "FAILED (told to fail with rc 3)" in check.res["stderr"]
+    # ansible-core 2.21's wording, as notebook 08 quotes it (2.19: "non-zero return code").
+    assert check.res["msg"] == "The command exited with a non-zero return code."
     assert run.jobs[0].status == "failed"
+
+
+def test_a_wait_whose_retries_run_out_fails_without_a_message(clean_lab):
+    """Notebook 04: on ansible-core 2.21 the task fails with no `msg` at all (2.19 said
+    "Action failed: Unknown error."); the job had not finished and goes on."""
+    run = run_playbook("""
+- hosts: web2
+  gather_facts: false
+  tasks:
+    - command: /opt/long_task.sh --seconds 8
+      async: 30
+      poll: 0
+      register: long_job
+    - name: Wait
+      async_status: {jid: "{{ long_job.ansible_job_id }}"}
+      register: s
+      until: s is finished
+      retries: 1
+      delay: 1
+""", progress="none")
+    (wait,) = run.task("Wait", "web2")
+    assert wait.status == "failed" and wait.res["failed"] is True
+    assert wait.res["finished"] is False and "msg" not in wait.res
 
 
 def test_poll_positive_jobs_on_several_hosts_run_together(clean_lab):
