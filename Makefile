@@ -15,13 +15,16 @@ PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 
 export LAB_CGROUP_NAME := $(shell python3 src/asynclab/cgroup_settings.py name --project "$(PROJECT)")
 # The lab image: the Ansible controller, and where the tests that need Ansible run.
 LAB_IMAGE = asynclab/lab:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
+# The targets' image: also the one-shot helper that removes a project's empty cgroup parents.
+TARGET_IMAGE = asynclab/target:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
+CLEAN_CGROUPS = python3 src/asynclab/cgroup_settings.py clean --project "$(PROJECT)" --image $(TARGET_IMAGE)
 # Unit tests that need Ansible, in a container of the lab image: this working tree's code
 # and tests (no rebuild), no network, nothing of a running stack.
 UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \
 	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
 	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
-.PHONY: help setup config images lab up down reset status logs test test-unit test-integration clean purge
+.PHONY: help setup config images lab up down reset status logs test test-unit test-integration test-v2-vm clean purge
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -63,6 +66,7 @@ up: config ## Start the stack without building
 
 down: ## Stop and remove the containers (learner work and keys are kept in volumes)
 	$(COMPOSE) down --remove-orphans $(DOWN_FLAGS)
+	@$(CLEAN_CGROUPS)
 
 reset: ## Reset the five target hosts to a clean state (learner work is untouched)
 	@$(COMPOSE) ps -q web1 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
@@ -87,14 +91,21 @@ test: setup lab ## Run all tests: unit (host, then lab image), then integration 
 	$(UNIT_IN_LAB_IMAGE)
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
+test-v2-vm: setup images ## Run the cgroup v2 tests in a Debian 12 VM under qemu (nsdelegate, systemd driver): slow, outside make test
+	ASYNCLAB_V2_ENGINE=vm $(PY) -m pytest tests/integration/test_cgroup_v2.py $(PYTEST_ARGS)
+
 clean: ## Remove containers, images and build leftovers (keeps learner work and keys)
-	-$(COMPOSE) down --remove-orphans --rmi local
+	-$(COMPOSE) down --remove-orphans
+	-@$(CLEAN_CGROUPS)
+	-$(COMPOSE) down --rmi local
 	rm -rf build wheelhouse/*.whl $(VENV) .pytest_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 purge: ## Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH keys
 	@read -p "Delete all learner work and keys of this lab? [y/N] " ok && [ "$$ok" = y ]
-	$(COMPOSE) down --remove-orphans --rmi local --volumes
+	$(COMPOSE) down --remove-orphans --volumes
+	-@$(CLEAN_CGROUPS)
+	$(COMPOSE) down --rmi local
 
 # ---- Offline classroom -------------------------------------------------------------------
 # The images, a wheelhouse and the lab's files in one folder, for a machine with no internet.

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from asynclab.cgroup_settings import stack_env, stack_files
+from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
 
 UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1048.576, "MB": 1 / 1.048576,
          "GB": 1000 / 1.048576}
@@ -59,6 +59,7 @@ def start_times(root: Path, compose: list[str]) -> dict:
         warm = time.monotonic() - started
     finally:
         subprocess.run(cmd + ["down", "--volumes", "--remove-orphans"], cwd=root, env=env, capture_output=True)
+        clean(project, target_image(root))
     return {"cold_start_s": round(cold, 1), "warm_start_s": round(warm, 1)}
 
 

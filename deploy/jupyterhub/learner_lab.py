@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
-from asynclab.cgroup_settings import PROBE_COMMAND, PROBE_MOUNT, cgroup_name, engine_from_info, sdk_settings, service_settings
+from asynclab.cgroup_settings import (PROBE_COMMAND, PROBE_MOUNT, cgroup_name, clean_arguments, engine_from_info,
+                                      parents, removed, sdk_settings, service_settings)
 from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS as TARGETS
 
@@ -125,9 +126,8 @@ class LearnerLab:
             restart_policy={"Name": "unless-stopped"}, labels=self._labels("releases"), detach=True,
             **self._on_network(["releases", "releases.example.com"]))
 
-    def _cgroups(self, host: str) -> dict:
-        """The target's cgroup settings for this engine, as the compose stack's `make config`
-        chooses them (asynclab.cgroup_settings), with a parent named after this learner."""
+    def _engine_settings(self):
+        """What the engine says of its cgroups (asked once)."""
         if self._engine is None:
             info = self.client.info()
             listed = ""
@@ -136,7 +136,22 @@ class LearnerLab:
                     self.target_image, PROBE_COMMAND, entrypoint=[], network_mode="none", remove=True,
                     volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "ro"}}).decode()
             self._engine = engine_from_info(info, listed)
-        return sdk_settings(service_settings(self._engine, host, name=cgroup_name(self.base)))
+        return self._engine
+
+    def _cgroups(self, host: str) -> dict:
+        """The target's cgroup settings for this engine, as the compose stack's `make config`
+        chooses them (asynclab.cgroup_settings), with a parent named after this learner."""
+        return sdk_settings(service_settings(self._engine_settings(), host, name=cgroup_name(self.base)))
+
+    def _remove_cgroup_parents(self) -> list[str]:
+        """The learner's empty cgroup parents, which the engine leaves behind (see `make down`)."""
+        folders = parents(self._engine_settings(), cgroup_name(self.base))
+        if not folders:
+            return []
+        said = self.client.containers.run(
+            self.target_image, clean_arguments(folders), entrypoint=[], network_mode="none", remove=True,
+            volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "rw"}})
+        return removed(said.decode())
 
     def _run_target(self, host: str) -> None:
         # systemd is PID 1: tmpfs on /run and /run/lock, its own cgroup writable and nothing
@@ -201,8 +216,12 @@ class LearnerLab:
     def remove(self) -> None:
         """Remove the learner's targets, network and key volumes (never the work volume)."""
         label = {"label": f"{LEARNER_LABEL}={self.learner}"}
+        had_targets = False
         for c in self._containers():
+            had_targets = had_targets or c.labels.get(PART_LABEL) in TARGETS
             c.remove(force=True)
+        if had_targets:
+            self._remove_cgroup_parents()
         for network in self.client.networks.list(filters=label):
             network.reload()
             for attached in network.containers:  # a lab server still attached (hub crash)

@@ -1,6 +1,7 @@
 """The targets' cgroup settings for the Docker engine at hand, as a compose override file.
 
     python3 src/asynclab/cgroup_settings.py write [--compose v2|v1] [--out FILE]
+    python3 src/asynclab/cgroup_settings.py clean --project P [--image IMAGE]
 
 The targets run systemd as PID 1, unprivileged and with no added capability. systemd needs
 its own cgroup writable, and nothing else may be writable: every learner is root on the
@@ -22,6 +23,11 @@ docker-compose.cgroup.yml, which .env's COMPOSE_FILE lays over docker-compose.ym
   Docker 25 a ``:ro`` bind is not recursive, so binding /sys/fs/cgroup alone leaves each
   hierarchy under it writable.
 
+The engine makes a parent when a target first starts in it and never removes it: ``clean``
+(run by ``make down`` and wherever a stack is removed) deletes a project's empty parents
+after its containers are gone, from a one-shot container that can remove exactly those
+folders and nothing else (rmdir of a cgroup that still has processes fails).
+
 Compose interpolates ``${LAB_CGROUP_NAME}`` (the project's name, sanitized: the Makefile
 and .env set it), so one file serves the lab, its grading workers and the tests' stacks.
 Host side, standard library only: `make` runs it with the system's python3.
@@ -30,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -172,6 +179,55 @@ def override_text(engine: Engine, compose_v2: bool = True) -> str:
     return "\n".join(head + [json.dumps({"services": services}, indent=2)]) + "\n"
 
 
+def parents(engine: Engine, name: str) -> list[str]:
+    """The folders, below the engine's /sys/fs/cgroup, of a project's targets' parents."""
+    if engine.cgroup_version == 2 and engine.major >= WRITABLE_CGROUPS_ENGINE:
+        return []
+    folders = [_parent(engine, service, name)[1] for service in TARGETS]
+    if engine.cgroup_version == 2:
+        return folders
+    return [f"{h}/{folder}" for h in engine.hierarchies for folder in folders]
+
+
+#: Removes the (empty) cgroups given as arguments and prints those it removed. A parent still
+#: in use stays: the kernel refuses rmdir on a cgroup with processes or children.
+CLEAN_SCRIPT = ('for d in "$@"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null && echo "removed ${d#' + PROBE_MOUNT
+                + '/}"; done; true')
+
+
+def clean_arguments(folders: list[str]) -> list[str]:
+    """The command of the one-shot cleaner, run with the engine's /sys/fs/cgroup at PROBE_MOUNT (rw)."""
+    return ["sh", "-c", CLEAN_SCRIPT, "sh", *(f"{PROBE_MOUNT}/{folder}" for folder in folders)]
+
+
+def removed(output: str) -> list[str]:
+    return [line.removeprefix("removed ") for line in output.splitlines() if line.startswith("removed ")]
+
+
+def clean(project: str, image: str, engine: Engine | None = None) -> list[str]:
+    """Remove ``project``'s empty target parents on the engine; returns the ones removed."""
+    engine = engine or ask_engine(image)
+    folders = parents(engine, cgroup_name(project))
+    if not folders:
+        return []
+    done = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "",
+                           "-v", f"/sys/fs/cgroup:{PROBE_MOUNT}:rw", image, *clean_arguments(folders)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise EngineUnsupported(f"could not remove the targets' cgroup parents: {done.stderr.strip()}")
+    return removed(done.stdout)
+
+
+def target_image(root: Path) -> str:
+    """The targets' image as compose names it: asynclab/target:${LAB_VERSION} (environment, then .env)."""
+    version = os.environ.get("LAB_VERSION", "")
+    env_file = root / ".env"
+    if not version and env_file.exists():
+        version = next((line.split("=", 1)[1].strip() for line in env_file.read_text().splitlines()
+                        if line.startswith("LAB_VERSION=")), "")
+    return f"asynclab/target:{version or '0.1.0'}"
+
+
 def stack_files(root: Path) -> list[str]:
     """The compose files of a stack in ``root``: docker-compose.yml, and the cgroup settings
     when `make config` wrote them (``-f`` options, for a compose command that sets ``-p``)."""
@@ -188,15 +244,24 @@ def stack_env(project: str) -> dict[str, str]:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("action", choices=["write", "name"])
+    parser.add_argument("action", choices=["write", "name", "clean"])
     parser.add_argument("--compose", choices=["v2", "v1"], default="v2")
     parser.add_argument("--out", default=OVERRIDE)
-    parser.add_argument("--project", default="asynclab", help="for `name`: the compose project")
-    parser.add_argument("--probe-image", default="debian:bookworm-slim",
-                        help="an image with find(1), to list a cgroup v1 engine's hierarchies")
+    parser.add_argument("--project", default="asynclab", help="for `name` and `clean`: the compose project")
+    parser.add_argument("--probe-image", "--image", default="debian:bookworm-slim",
+                        help="an image with find(1) and sh, to list a cgroup v1 engine's hierarchies "
+                             "and to remove a project's parents")
     args = parser.parse_args(argv)
     if args.action == "name":
         print(cgroup_name(args.project))
+        return 0
+    if args.action == "clean":
+        try:
+            removed = clean(args.project, args.probe_image)
+        except EngineUnsupported as exc:
+            print(f"cgroup parents of {args.project}: {exc}", file=sys.stderr)
+            return 1
+        print(f"cgroup parents of {args.project}: {len(removed)} empty ones removed")
         return 0
     try:
         engine = ask_engine(args.probe_image)

@@ -1,5 +1,4 @@
 """The lab's runner on the real stack: limits, cancelling, faults and the magic."""
-import os
 import shlex
 import signal
 import subprocess

@@ -2,7 +2,16 @@
 a cgroup file of another container or of the host (on cgroup v1 too, where Docker before
 25 binds /sys/fs/cgroup read-only without its hierarchies). test_cgroup_v2.py checks the
 same on a cgroup v2 engine."""
+import os
+import subprocess
+
+from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
+from asynclab.grading.workers import compose_command
+from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS
+
+from .cgroup_parents import parents_left
+from .conftest import ROOT, make
 
 
 def _cgroup_of(lab, host: str) -> dict[str, str]:
@@ -49,3 +58,28 @@ def test_systemd_has_its_own_cgroup_to_write(lab):
     path = ("/sys/fs/cgroup/systemd" if hierarchy == "systemd" else "/sys/fs/cgroup") + own[hierarchy]
     rc, out = lab.exec("web1", ["sh", "-c", f"test -w {path} && echo yes"])
     assert rc == 0 and "yes" in out, (path, out)
+
+
+def test_make_down_removes_the_cgroup_parents_its_targets_left(lab):
+    """The engine makes a parent per target (in every hierarchy on v1) and never removes
+    it; `make down` does, for its own project only."""
+    project = "asynclab-parenttest"
+    image = target_image(ROOT)
+    env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT="0", **stack_env(project))
+    env.pop("COMPOSE_FILE", None)
+    compose = [*compose_command(), *stack_files(ROOT), "-p", project]
+    subprocess.run([*compose, "up", "-d", "--no-build", "--no-deps", "web1", "db1"], cwd=ROOT, env=env,
+                   check=True, capture_output=True, timeout=180)
+    try:
+        assert wait_until(lambda: len(parents_left(project, image)) >= 2, timeout=60)
+        running = parents_left(project, image)
+        assert all("web1" in p or "db1" in p for p in running), running
+        theirs = parents_left(lab.project, image)
+        down = make("down", project)
+        assert down.returncode == 0, down.stdout + down.stderr
+        assert "empty ones removed" in down.stdout, down.stdout
+        assert parents_left(project, image) == []
+        assert parents_left(lab.project, image) == theirs, "make down of one project touched another's"
+    finally:
+        subprocess.run([*compose, "down", "--volumes", "--timeout", "5"], cwd=ROOT, env=env, capture_output=True)
+        clean(project, image)

@@ -12,8 +12,8 @@ import pytest
 import yaml
 
 from asynclab.cgroup_settings import (
-    OVERRIDE, TARGETS, EngineUnsupported, cgroup_name, engine_from_info, override_text, sdk_settings,
-    service_settings, stack_env, stack_files,
+    CLEAN_SCRIPT, OVERRIDE, TARGETS, EngineUnsupported, cgroup_name, clean_arguments, engine_from_info,
+    override_text, parents, removed, sdk_settings, service_settings, stack_env, stack_files, target_image,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -134,3 +134,37 @@ def test_without_a_name_compose_says_to_run_make_config(tmp_path):
 def test_the_written_file_is_plain_yaml():
     parsed = yaml.safe_load(override_text(engine(1)))
     assert sorted(parsed["services"]) == sorted(TARGETS)
+
+
+def test_the_parents_down_removes_are_exactly_the_ones_its_targets_were_given():
+    on_v1 = parents(engine(1), "asynclabci")
+    assert len(on_v1) == 5 * 5 and "memory/asynclabci_db1" in on_v1 and "systemd/asynclabci_web1" in on_v1
+    for kind in (engine(1), engine(2), engine(2, "systemd")):
+        for service in TARGETS:
+            setting = service_settings(kind, service, name="asynclabci")["cgroup_parent"].lstrip("/")
+            assert any(folder.endswith(setting) for folder in parents(kind, "asynclabci")), (kind, setting)
+    assert parents(engine(2, "systemd"), "asynclabci")[0] == "asynclabci_web1.slice"
+    assert parents(engine(2, server="28.0.1"), "asynclabci") == []  # no parents with writable-cgroups
+
+
+def test_the_cleaner_removes_empty_folders_only_and_says_which(tmp_path):
+    """The one-shot cleaner's script, run here on plain folders: rmdir fails on one that
+    holds something (a cgroup with processes or children), and a missing one is passed over."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "busy" / "child").mkdir(parents=True)
+    command = clean_arguments(["x"])
+    assert command[:3] == ["sh", "-c", CLEAN_SCRIPT] and command[-1] == "/host-cgroup/x"
+    folders = [str(tmp_path / name) for name in ("empty", "busy", "missing")]
+    done = subprocess.run(["sh", "-c", CLEAN_SCRIPT, "sh", *folders], capture_output=True, text=True)
+    assert done.returncode == 0
+    assert removed(done.stdout) == [str(tmp_path / "empty")]
+    assert not (tmp_path / "empty").exists() and (tmp_path / "busy").exists()
+
+
+def test_the_target_image_follows_lab_version(tmp_path, monkeypatch):
+    monkeypatch.delenv("LAB_VERSION", raising=False)
+    assert target_image(tmp_path) == "asynclab/target:0.1.0"
+    (tmp_path / ".env").write_text("LAB_PORT=8888\nLAB_VERSION=2.0.0\n")
+    assert target_image(tmp_path) == "asynclab/target:2.0.0"
+    monkeypatch.setenv("LAB_VERSION", "3.1")
+    assert target_image(tmp_path) == "asynclab/target:3.1"

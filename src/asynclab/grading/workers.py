@@ -16,7 +16,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from ..cgroup_settings import stack_env, stack_files
+from ..cgroup_settings import EngineUnsupported, clean, stack_env, stack_files, target_image
 from ..hosts import wait_until
 from .autograde import NOT_GRADED, Outcome
 
@@ -138,3 +138,7 @@ class Worker:
         subprocess.run(["docker", "rm", "-f", self.grader], capture_output=True)
         subprocess.run(self.compose + ["down", "--volumes", "--remove-orphans", "--timeout", "5"],
                        capture_output=True, cwd=self.root, env=self.env, timeout=300)
+        try:
+            clean(self.project, target_image(self.root))
+        except EngineUnsupported:
+            pass  # an empty folder left behind harms nothing: the next start of this worker reuses it
