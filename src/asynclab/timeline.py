@@ -8,12 +8,15 @@ so one glance shows which jobs overlapped and where the play waited.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .inventory import host_order
-from .result import RunResult
+
+if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back at run time
+    from .result import RunResult
 
 TASK_COLORS = {
     "ok": "#66bb6a", "changed": "#ffb74d", "failed": "#e57373", "skipped": "#cfd8dc",

@@ -16,7 +16,7 @@ import yaml
 
 from ..errors import LabEnvironmentError
 from ..inventory import LAB_HOSTS
-from ..result import parse_time
+from ..records import parse_time
 from ..runner import run_playbook
 
 RESULTS = "/var/lib/lab/results"
