@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import LabEnvironmentError, LabError
-from ..inventory import in_lab_container, lab_target
+from ..inventory import in_lab_container
+from ..reach import lab_target
 from ..playbook_input import host_patterns, load_playbook
 from ..result import RunResult
 from ..runner import RunConfig, ansible_installed, run_playbook
