@@ -27,12 +27,12 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-GRADED, NOT_GRADED, LAB_FAILED = "graded", "could not be graded", "lab failed during grading"
-ALREADY_GRADED = "already graded"
+# Outcome and its statuses (asynclab.grading.outcome) are imported from here as well.
+from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcomes_to_json
+
 BACKUPS = "gradebook-backups"
 KEEP_BACKUPS = 20
 LAB_FAILURE_TEXT = "The lab failed, not your answer:"
@@ -41,16 +41,6 @@ LOG_ERROR = re.compile(r"^\[\w+ \| (?:ERROR|CRITICAL)\]\s*(.*)$")
 EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Exception)): (.+)$")
 GENERIC_ERRORS = ("There was an error processing assignment", "Please see the", "Traceback (most recent call last)",
                   "nbgrader autograde failed")
-
-
-@dataclass
-class Outcome:
-    student: str
-    status: str
-    seconds: float
-    detail: str = ""
-    score: str = ""
-    worker: str = ""  # the private host set that graded it (parallel grading)
 
 
 # ---- the lab ---------------------------------------------------------------------------
@@ -269,7 +259,7 @@ def main(argv=None) -> int:
               "the students': run `make status` and `make reset` (or `make lab`), then grade again.", file=sys.stderr)
         if args.json:
             lab_down = [Outcome(s, LAB_FAILED, 0.0, f"the lab is not usable: {problem}") for s in students]
-            args.json.write_text(json.dumps([asdict(o) for o in lab_down]))
+            args.json.write_text(outcomes_to_json(lab_down))
         return 1
 
     backup = back_up_gradebook(course)
@@ -285,7 +275,7 @@ def main(argv=None) -> int:
         outcomes.append(outcome)
 
     if args.json:
-        args.json.write_text(json.dumps([asdict(o) for o in outcomes]))
+        args.json.write_text(outcomes_to_json(outcomes))
     report = format_report(args.assignment, outcomes)
     (course / REPORT_NAME).write_text(report)
     print()

@@ -26,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .autograde import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, REPORT_NAME, Outcome, format_report
+from .autograde import REPORT_NAME, format_report
+from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcome_from_json
 from .workers import Worker, WorkerError, compose_command
 
 WORKER_MEMORY = 1536 * 2**20  # bytes one worker needs (six containers and a kernel), measured with make bench
@@ -114,7 +115,11 @@ class Course:
         done = self.python("import", assignment, student)
         if done.returncode != 0:
             return Outcome(student, NOT_GRADED, 0.0, f"importing the graded notebook failed: {done.stderr.strip()}")
-        return Outcome(**json.loads(done.stdout))
+        try:
+            return outcome_from_json(done.stdout, student=student)
+        except ValueError:
+            said = done.stdout.strip()[:200]
+            return Outcome(student, NOT_GRADED, 0.0, f"importing the graded notebook gave no outcome: {said}")
 
     def write(self, name: str, text: str) -> None:
         subprocess.run(["docker", "exec", "-i", "-u", "jovyan", self.container, "sh", "-c", f'cat > "{self.path}/{name}"'],
@@ -209,7 +214,7 @@ def main(argv=None) -> int:
         return 1
     course = Course(lab, args.course_in_lab)
     plan = course.plan(args.assignment, args.student, args.regrade)
-    kept = [Outcome(**o) for o in plan["kept"]]
+    kept = [Outcome.from_dict(o) for o in plan.get("kept", [])]
     pending = plan["grade"]
     if plan["backup"]:
         print(f"gradebook backed up to {plan['backup']} (in the lab's course folder)")

@@ -11,14 +11,13 @@ exec``; nothing is written on this machine. Host side only (needs the Docker CLI
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
 
 from ..cgroup_settings import stack_env, stack_files
 from ..hosts import wait_until
-from .autograde import NOT_GRADED, Outcome
+from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
 TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
 HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
@@ -123,7 +122,10 @@ class Worker:
         shown = subprocess.run(["docker", "exec", self.grader, "cat", report], capture_output=True, text=True)
         if shown.returncode != 0:
             raise WorkerError(f"{self} wrote no outcome for {student}")
-        outcome = Outcome(**json.loads(shown.stdout)[0])
+        try:
+            outcome = outcomes_from_json(shown.stdout, student=student)[0]
+        except (ValueError, IndexError):
+            raise WorkerError(f"{self} wrote no readable outcome for {student}: {shown.stdout.strip()[:200]}") from None
         outcome.worker = str(self.number)
         graded = f"autograded/{student}/{assignment}"
         has_notebooks = subprocess.run(["docker", "exec", self.grader, "sh", "-c", f"ls {COURSE}/{graded}/*.ipynb"],
