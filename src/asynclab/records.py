@@ -6,7 +6,7 @@ and asynclab.result gathers them into a RunResult.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 #: In place of a task result that ansible-runner did not keep (it drops results over 700 kB).
 RESULT_NOT_KEPT = (
@@ -24,7 +24,7 @@ def parse_time(value) -> datetime | None:
         t = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 @dataclass

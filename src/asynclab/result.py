@@ -127,7 +127,8 @@ class RunResult:
                 for task, hosts in dropped.items()]
 
     def __repr__(self) -> str:
-        return f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s tasks={len(self.tasks)} jobs={len(self.jobs)}>"
+        return (f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s "
+                f"tasks={len(self.tasks)} jobs={len(self.jobs)}>")
 
     def timeline(self, **kwargs):
         """Draw the per-host timeline of this run (a matplotlib Figure)."""

@@ -34,9 +34,9 @@ from .errors import RunCancelled
 from .events import EventFolder
 from .follow import follow
 from .inventory import Target, in_lab_container
-from .reach import lab_target
 from .playbook_input import host_patterns, load_playbook
 from .progress import ProgressView
+from .reach import lab_target
 from .result import RunResult
 
 DEFAULT_TIMEOUT = float(os.environ.get("ASYNCLAB_TIMEOUT", "300"))

@@ -51,7 +51,7 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
         ax.text(0.5, 0.5, "nothing ran", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    ends = [x for x in ([_x(t.end, origin) for t in result.tasks] + [_x(j.end, origin) for j in result.jobs]) if x is not None]
+    ends = [_x(end, origin) for end in [t.end for t in result.tasks] + [j.end for j in result.jobs] if end is not None]
     horizon = max(ends + [result.wall_time, 1.0])
 
     for lane, host in enumerate(reversed(hosts)):
@@ -65,7 +65,8 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
             ax.broken_barh([(x0, width_s)], (y_task, 0.33), facecolors=TASK_COLORS.get(t.status, "#eee"),
                            edgecolor="#37474f", linewidth=0.4, hatch="//" if t.waited else None)
             if width_s > horizon / 12:
-                ax.text(x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7, clip_on=True)
+                ax.text(x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7,
+                        clip_on=True)
         for j in result.jobs:
             if j.host != host:
                 continue

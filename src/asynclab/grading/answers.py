@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 from ..errors import LabEnvironmentError, LabError
 from ..inventory import in_lab_container
-from ..reach import lab_target
 from ..playbook_input import host_patterns, load_playbook
+from ..reach import lab_target
 from ..result import RunResult
 from ..runner import RunConfig, ansible_installed, run_playbook
 from . import hostprobe

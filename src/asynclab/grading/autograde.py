@@ -50,7 +50,8 @@ def lab_problem(timeout: float = 90) -> str | None:
     from ..inventory import LAB_HOSTS
     from ..runner import run_playbook
 
-    play = [{"name": "lab check", "hosts": "all", "gather_facts": False, "tasks": [{"name": "ping", "ansible.builtin.ping": {}}]}]
+    ping = {"name": "ping", "ansible.builtin.ping": {}}
+    play = [{"name": "lab check", "hosts": "all", "gather_facts": False, "tasks": [ping]}]
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
@@ -220,7 +221,8 @@ def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") ->
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [f"Autograde of {assignment}, {datetime.now():%Y-%m-%d %H:%M}"]
     for row in rows:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join(cells) + "  " + row[-1])
     graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in outcomes)
     total = sum(o.seconds for o in outcomes)
     lines.append(footer or f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
@@ -235,7 +237,8 @@ def main(argv=None) -> int:
     parser.add_argument("assignment", help="the assignment id, e.g. async-basics")
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds one student's grading may take (default 3600)")
+    parser.add_argument("--timeout", type=float, default=3600,
+                        help="seconds one student's grading may take (default 3600)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again the submissions an earlier run already graded (default: keep them)")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file, as JSON")

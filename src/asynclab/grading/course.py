@@ -22,7 +22,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .autograde import already_graded, back_up_gradebook, nbgrader_command, reason_from_log, score_of, submitted_students
+from .autograde import (
+    already_graded,
+    back_up_gradebook,
+    nbgrader_command,
+    reason_from_log,
+    score_of,
+    submitted_students,
+)
 from .outcome import GRADED, NOT_GRADED, Outcome, outcome_to_json
 
 IMPORTED = ".imported"

@@ -115,7 +115,8 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
         "name": "lab: clean state for the exercise",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [{"name": "reset", "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
+        "tasks": [{"name": "reset",
+                   "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
                    "changed_when": False}],
         "vars": {"lab_workloads": arguments},
     }

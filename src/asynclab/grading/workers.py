@@ -41,7 +41,7 @@ def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.Compl
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or 'exit %d' % done.returncode}")
+        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or f'exit {done.returncode}'}")
     return done
 
 
@@ -86,8 +86,8 @@ class Worker:
                               "'systemd: initializing' often means the machine ran out of inotify "
                               "instances: raise fs.inotify.max_user_instances, or grade with fewer "
                               "WORKERS)") from None
-        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root,
-             env=self.env)
+        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"],
+             cwd=self.root, env=self.env)
         copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
                      self.grader, COURSE)
 
