@@ -3,8 +3,6 @@ which only the lab image has (the host's Python may be older than ansible-core a
 `make test-unit` runs them there, in a container of that image, and deselects them here."""
 import importlib.util
 
-import pytest
-
 
 def pytest_collection_modifyitems(config, items):
     if importlib.util.find_spec("ansible") is not None:

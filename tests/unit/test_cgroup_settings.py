@@ -12,8 +12,16 @@ import pytest
 import yaml
 
 from asynclab.cgroup_settings import (
-    OVERRIDE, TARGETS, EngineUnsupported, cgroup_name, engine_from_info, override_text, sdk_settings,
-    service_settings, stack_env, stack_files,
+    OVERRIDE,
+    TARGETS,
+    EngineUnsupported,
+    cgroup_name,
+    engine_from_info,
+    override_text,
+    sdk_settings,
+    service_settings,
+    stack_env,
+    stack_files,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

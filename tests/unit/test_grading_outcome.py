@@ -10,8 +10,17 @@ from pathlib import Path
 import pytest
 
 from asynclab.grading import autograde, course, parallel, workers
-from asynclab.grading.outcome import (ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcome_from_json,
-                                      outcome_to_json, outcomes_from_json, outcomes_to_json)
+from asynclab.grading.outcome import (
+    ALREADY_GRADED,
+    GRADED,
+    LAB_FAILED,
+    NOT_GRADED,
+    Outcome,
+    outcome_from_json,
+    outcome_to_json,
+    outcomes_from_json,
+    outcomes_to_json,
+)
 
 FULL = Outcome("ann", GRADED, 151.25, "1 cell(s) stopped at the per-cell time limit", "27 / 27", "2")
 
