@@ -24,7 +24,7 @@ UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /sr
 	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
 	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
-.PHONY: help setup config images lab up down reset status logs test test-unit test-integration test-v2-vm clean purge
+.PHONY: help setup config images lab up down reset status logs lint test test-unit test-integration test-v2-vm clean purge
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
@@ -80,6 +80,9 @@ status: ## Show the containers and their health
 logs: ## Follow the lab's logs
 	$(COMPOSE) logs -f --tail=50
 
+lint: setup ## Check the Python code with ruff (settings: [tool.ruff] in pyproject.toml)
+	$(PY) -m ruff check .
+
 test-unit: setup images ## Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(UNIT_IN_LAB_IMAGE)
@@ -87,7 +90,7 @@ test-unit: setup images ## Run the unit tests: on the host, then those that need
 test-integration: setup lab ## Run the integration tests against the running stack
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
 
-test: setup lab ## Run all tests: unit (host, then lab image), then integration against the real stack
+test: lint setup lab ## Run all tests: lint, unit (host, then lab image), then integration against the real stack
 	$(UNIT_IN_LAB_IMAGE)
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
@@ -98,7 +101,7 @@ clean: ## Remove containers, images and build leftovers (keeps learner work and 
 	-$(COMPOSE) down --remove-orphans
 	-@$(CLEAN_CGROUPS)
 	-$(COMPOSE) down --rmi local
-	rm -rf build wheelhouse/*.whl $(VENV) .pytest_cache test-artifacts
+	rm -rf build wheelhouse/*.whl $(VENV) .pytest_cache .ruff_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
 purge: ## Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH keys

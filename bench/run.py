@@ -53,23 +53,25 @@ def table(results: dict) -> str:
     r = results.get("runner_overhead")
     if r:
         rows.append(("runner overhead (10 tasks x 5)", f"lab runner {r['lab_runner_s']:.2f} s",
-                     f"ansible-playbook {r['ansible_playbook_s']:.2f} s", f"{r['ratio']:.3f}", "limit 1.0, bar <= 1.15"))
+                     f"ansible-playbook {r['ansible_playbook_s']:.2f} s", f"{r['ratio']:.3f}",
+                     "limit 1.0, bar <= 1.15"))
     for value in (results.get("poll_latency") or {}).values():
         if not isinstance(value, dict):
             continue
-        rows.append((f"poll latency, poll {value['poll_s']}", f"{value['latency_s']:.2f} s", f"poll {value['poll_s']} s",
-                     f"{value['latency_s'] / value['poll_s']:.2f}", ""))
+        rows.append((f"poll latency, poll {value['poll_s']}", f"{value['latency_s']:.2f} s",
+                     f"poll {value['poll_s']} s", f"{value['latency_s'] / value['poll_s']:.2f}", ""))
     m = results.get("module_cost")
     if m:
-        rows.append(("module run (ping, one task)", f"{m['cached_s']:.3f} s", f"no bytecode cache {m['uncached_s']:.3f} s",
-                     f"{m['ratio']:.2f}", ""))
+        rows.append(("module run (ping, one task)", f"{m['cached_s']:.3f} s",
+                     f"no bytecode cache {m['uncached_s']:.3f} s", f"{m['ratio']:.2f}", ""))
     a = results.get("autograde")
     if a:
         rows.append(("autograde, one full submission", f"{a['per_submission_s']:.1f} s",
                      f"inherent job time {a['inherent_s']:.0f} s", f"{a['ratio']:.2f}", "limit 1.0"))
     c = results.get("class_grading")
     if c:
-        rows.append((f"class grading, {c['submissions']} submissions", f"{c['parallel_s']:.0f} s on {c['workers']} workers",
+        rows.append((f"class grading, {c['submissions']} submissions",
+                     f"{c['parallel_s']:.0f} s on {c['workers']} workers",
                      f"sequential {c['sequential_s']:.0f} s", f"speedup {c['speedup']:.2f}",
                      f"limit {c['workers']}, bar >= 1.6"))
         if c.get("sequential_cores_busy") is not None:
@@ -83,7 +85,7 @@ def table(results: dict) -> str:
         if s.get("memory_mib"):
             rows.append(("stack memory (sum over containers)", f"{s['memory_mib']:.0f} MiB", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def main(argv=None) -> int:

@@ -14,8 +14,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import docker
-from asynclab.cgroup_settings import (PROBE_COMMAND, PROBE_MOUNT, cgroup_name, clean_arguments, engine_from_info,
-                                      parents, removed, sdk_settings, service_settings)
+
+from asynclab.cgroup_settings import (
+    PROBE_COMMAND,
+    PROBE_MOUNT,
+    cgroup_name,
+    clean_arguments,
+    engine_from_info,
+    parents,
+    removed,
+    sdk_settings,
+    service_settings,
+)
 from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS as TARGETS
 
@@ -87,7 +97,8 @@ class LearnerLab:
             try:
                 self.client.images.get(image)
             except docker.errors.ImageNotFound:
-                raise LearnerLabError(f"the image {image} is not on this Docker engine: build it with `make lab`") from None
+                raise LearnerLabError(
+                    f"the image {image} is not on this Docker engine: build it with `make lab`") from None
         self.remove()
         self.client.networks.create(self.network, driver="bridge", labels=self._labels("network"))
         for volume in (self.keys_volume, self.trust_volume):
@@ -191,7 +202,9 @@ class LearnerLab:
         try:
             wait_until(all_healthy, timeout, 1.0, what=f"the targets of {self.learner}")
         except TimeoutError:
-            raise LearnerLabError(f"the lab of {self.learner} is not healthy after {timeout:.0f}s: {self.why_unhealthy()} (see Troubleshooting in deploy/jupyterhub/README.md)") from None
+            raise LearnerLabError(f"the lab of {self.learner} is not healthy after {timeout:.0f}s: "
+                                  f"{self.why_unhealthy()} "
+                                  "(see Troubleshooting in deploy/jupyterhub/README.md)") from None
 
     def why_unhealthy(self) -> dict[str, str]:
         """The last health check's output of each container that is not healthy."""

@@ -110,8 +110,8 @@ def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
     """Seconds from a job's end until its task ends, per poll interval (median over hosts and runs)."""
     out = {}
     for poll in polls:
-        play = [{"name": "poll latency", "hosts": "all", "gather_facts": False, "tasks": [
-            {"name": "job", "ansible.builtin.shell": f"sleep {job_seconds:g}; date +%s.%N", "async": 60, "poll": poll}]}]
+        job = {"name": "job", "ansible.builtin.shell": f"sleep {job_seconds:g}; date +%s.%N", "async": 60, "poll": poll}
+        play = [{"name": "poll latency", "hosts": "all", "gather_facts": False, "tasks": [job]}]
         lags = []
         for _ in range(runs):
             with contextlib.redirect_stdout(io.StringIO()):

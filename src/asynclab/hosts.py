@@ -71,7 +71,7 @@ class Lab:
 
     # ---- finding the lab ---------------------------------------------------------------
     @classmethod
-    def find(cls, project: str | None = None) -> "Lab":
+    def find(cls, project: str | None = None) -> Lab:
         """The lab's compose project: the one given, $ASYNCLAB_PROJECT, or the only one running."""
         client = _docker_client()
         project = project or os.environ.get("ASYNCLAB_PROJECT") or os.environ.get("COMPOSE_PROJECT_NAME")
@@ -130,7 +130,8 @@ class Lab:
         wait_until(all_ready, timeout, 1.0, what=f"healthy hosts {', '.join(wanted)}")
 
     # ---- commands ----------------------------------------------------------------------
-    def exec(self, host: str, command: str | list[str], user: str = "root", timeout: float | None = None) -> tuple[int, str]:
+    def exec(self, host: str, command: str | list[str], user: str = "root",
+             timeout: float | None = None) -> tuple[int, str]:
         """Run a command on a target (through Docker, not SSH); return (exit code, output)."""
         c = self.container(host)
         if c.status != "running":
@@ -171,7 +172,8 @@ class Lab:
         """Set a workload's defaults on hosts, e.g. configure_workload('backup', seconds=8)."""
         lines = "\n".join(f"LAB_{k.upper()}={int(v) if isinstance(v, bool) else v}" for k, v in settings.items())
         for h in hosts or TARGETS:
-            rc, text = self.exec(h, f"mkdir -p /etc/lab/workload.d && printf '%s\\n' '{lines}' > /etc/lab/workload.d/{name}.env")
+            env_file = f"/etc/lab/workload.d/{name}.env"
+            rc, text = self.exec(h, f"mkdir -p /etc/lab/workload.d && printf '%s\\n' '{lines}' > {env_file}")
             if rc != 0:
                 raise LabError(f"could not configure {name} on {h}: {text}")
 

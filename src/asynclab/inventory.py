@@ -2,7 +2,8 @@
 
 Inside the ``lab`` container the answer is fixed: /etc/ansible/hosts and ansible.cfg are
 preset and the targets resolve by name. From the host, the same groups are used and each
-target's address and the per-install key are taken from the running containers.
+target's address and the per-install key are taken from the running containers
+(asynclab.hosts). asynclab.reach.lab_target() picks the Target for where we run.
 """
 from __future__ import annotations
 
@@ -43,19 +44,6 @@ class Target:
 
     def check_patterns(self, patterns: list[str]) -> None:
         check_patterns(patterns, tuple(self.inventory))
-
-
-def lab_target() -> Target:
-    """The target as seen from here: the lab container, or the host via Docker."""
-    override = os.environ.get("ASYNCLAB_INVENTORY")
-    if override:
-        return Target(inventory=[override], where="custom")
-    if in_lab_container():
-        inventory = os.environ.get("ANSIBLE_INVENTORY", "/etc/ansible/hosts")
-        return Target(inventory=[inventory], where="lab")
-    from .hosts import Lab  # needs the docker SDK: only from the host
-
-    return Lab.find().ansible_target()
 
 
 @contextlib.contextmanager

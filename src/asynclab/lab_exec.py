@@ -16,26 +16,12 @@ import subprocess
 import threading
 import time
 
-from . import errors
 from .errors import LabError, LabNotRunning, RunCancelled
 from .events import EventFolder
 from .follow import follow
 from .progress import ProgressView
 from .result import RunResult
-from .run_server import FIELDS
-
-
-def decode_error(said: dict) -> BaseException:
-    """The lab's error as the same exception class here (a LabError keeps its message)."""
-    cls = getattr(errors, said.get("type", ""), None)
-    if isinstance(cls, type) and issubclass(cls, LabError):
-        exc = cls.__new__(cls)
-        Exception.__init__(exc, said["message"])
-        exc.message = said["message"]
-        for name, value in said.get("attributes", {}).items():
-            setattr(exc, name, value)
-        return exc
-    return RuntimeError(f"{said.get('type')} in the lab: {said.get('message')}")
+from .run_protocol import FIELDS, decode_error
 
 
 def _lab_container(project: str | None = None) -> str:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import html
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from .events import EventFolder
 from .inventory import host_order
 
+#: The columns of the notebook view, with their alignment.
+COLUMNS = (("host", "left"), ("task", "left"), ("status", "left"), ("elapsed", "right"),
+           ("async jobs still running", "left"))
 STATUS_COLORS = {
     "ok": "#2e7d32", "changed": "#b26a00", "failed": "#c62828", "skipped": "#757575",
     "unreachable": "#6a1b9a", "running": "#1565c0",
@@ -28,7 +31,11 @@ def _in_notebook() -> bool:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
+
+
+def _since(begin: datetime | None, now: datetime) -> float:
+    return (now - begin).total_seconds() if begin else 0.0
 
 
 def host_rows(folder: EventFolder, now: datetime | None = None) -> list[dict]:
@@ -44,7 +51,7 @@ def host_rows(folder: EventFolder, now: datetime | None = None) -> list[dict]:
         rows.append({
             "host": host, "task": task.task, "status": task.status, "elapsed": elapsed,
             "waiting": _retry_text(*waiting) if waiting else "",
-            "jobs": [(j.jid, (now - (j.start or j.launched)).total_seconds() if (j.start or j.launched) else 0.0) for j in running_jobs],
+            "jobs": [(j.jid, _since(j.start or j.launched, now)) for j in running_jobs],
         })
     return rows
 
@@ -92,9 +99,8 @@ class ProgressView:
             '<div class="asynclab-progress" style="font-family:monospace;font-size:12px">',
             f"<b>{html.escape(status)}</b> &middot; {elapsed:.1f} s &middot; play: {play}",
             '<table style="border-collapse:collapse;margin-top:4px">',
-            "<tr><th style='text-align:left;padding:1px 8px'>host</th><th style='text-align:left;padding:1px 8px'>task</th>"
-            "<th style='text-align:left;padding:1px 8px'>status</th><th style='text-align:right;padding:1px 8px'>elapsed</th>"
-            "<th style='text-align:left;padding:1px 8px'>async jobs still running</th></tr>",
+            "<tr>" + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in COLUMNS)
+            + "</tr>",
         ]
         for r in rows:
             color = STATUS_COLORS.get(r["status"], "#000")
@@ -134,7 +140,8 @@ class ProgressView:
             if now - self._last_retry_print.get(host, 0) >= 5:
                 self._last_retry_print[host] = now
                 running = [j.jid for j in folder.result.jobs if j.host == host and not j.finished]
-                write(f"[{elapsed:6.1f}s] {host:<5} waiting     {_retry_text(attempt, retries)}; jobs still running: {', '.join(running) or '-'}\n")
+                write(f"[{elapsed:6.1f}s] {host:<5} waiting     {_retry_text(attempt, retries)}; "
+                      f"jobs still running: {', '.join(running) or '-'}\n")
         if final:
             write(f"[{elapsed:6.1f}s] run {status}\n")
         self.stream.flush()

@@ -2,93 +2,26 @@
 
 A RunResult is built from ansible-runner's event stream (live, or from the job_events of a
 recorded run), so the same code serves the progress view, the timeline, the grader and the
-tests.
+tests. Its records (TaskRun, AsyncJob) live in asynclab.records and the folding of events
+in asynclab.folding, below this module; asynclab.events folds into a RunResult, and
+asynclab.timeline draws one, above it.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
+from .folding import fold, load_events
 from .inventory import host_order
+from .records import RESULT_NOT_KEPT, AsyncJob, TaskRun, parse_time
+
+__all__ = ["LAB_PROBLEM", "RESULT_NOT_KEPT", "AsyncJob", "RunResult", "TaskRun", "parse_time"]
 
 LAB_PROBLEM = (
     "{hosts} could not be reached. This is a problem of the lab environment, not of your "
     "playbook: the host may be stopped or restarting. From the host run `make status`, "
     "then `make reset` (or `make lab`) and run the playbook again."
 )
-#: In place of a task result that ansible-runner did not keep (it drops results over 700 kB).
-RESULT_NOT_KEPT = (
-    "its result was too large to keep (over 700 kB): print less, for example pipe the "
-    "command into `tail -n 50`, or register only what you need"
-)
-
-
-def parse_time(value) -> datetime | None:
-    """Event times (ISO, UTC) and module times ('2026-11-28 12:00:01.123456', the target's
-    clock, UTC in the lab) as aware datetimes."""
-    if not value or not isinstance(value, str):
-        return None
-    try:
-        t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
-
-
-@dataclass
-class TaskRun:
-    """One task on one host."""
-
-    host: str
-    task: str
-    action: str
-    uuid: str
-    play: str = ""
-    status: str = "running"  # ok, changed, failed, skipped, unreachable, running
-    start: datetime | None = None
-    end: datetime | None = None
-    res: dict = field(default_factory=dict)
-    attempts: int = 1  # >1 when `until` retried it
-    items: list[dict] = field(default_factory=list)
-    ignored: bool = False
-    polled: bool = False  # a poll > 0 task: it waited on its own job
-    result_kept: bool = True  # False when the result was too large to keep
-
-    @property
-    def duration(self) -> float | None:
-        if self.start and self.end:
-            return (self.end - self.start).total_seconds()
-        return None
-
-    @property
-    def waited(self) -> bool:
-        """True for a task that waited on async jobs (retried with `until`, or poll > 0)."""
-        return self.polled or self.attempts > 1
-
-
-@dataclass
-class AsyncJob:
-    """A background job: launched by a task with `async`, followed until its end if seen."""
-
-    host: str
-    jid: str
-    task: str
-    launched: datetime | None = None  # when the launching task returned (poll 0) or started
-    start: datetime | None = None  # the job's own start on the target, when reported
-    end: datetime | None = None  # its end on the target, or when it was first seen finished
-    poll: str = "0"  # "0" for fire-and-forget, ">0" when the launching task polled it
-    finished: bool = False
-    status: str = "running"  # running, ok, failed, timeout
-    result: dict = field(default_factory=dict)
-    results_file: str | None = None
-    item: object = None
-
-    @property
-    def duration(self) -> float | None:
-        begin = self.start or self.launched
-        if begin and self.end:
-            return (self.end - begin).total_seconds()
-        return None
 
 
 @dataclass
@@ -194,7 +127,8 @@ class RunResult:
                 for task, hosts in dropped.items()]
 
     def __repr__(self) -> str:
-        return f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s tasks={len(self.tasks)} jobs={len(self.jobs)}>"
+        return (f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s "
+                f"tasks={len(self.tasks)} jobs={len(self.jobs)}>")
 
     def timeline(self, **kwargs):
         """Draw the per-host timeline of this run (a matplotlib Figure)."""
@@ -203,8 +137,6 @@ class RunResult:
         return plot_timeline(self, **kwargs)
 
     @classmethod
-    def from_artifacts(cls, artifact_dir) -> "RunResult":
+    def from_artifacts(cls, artifact_dir) -> RunResult:
         """Rebuild a result from a recorded run's job_events/ (or an events.jsonl file)."""
-        from .events import load_events, result_from_events
-
-        return result_from_events(load_events(artifact_dir), artifact_dir=str(artifact_dir))
+        return fold(load_events(artifact_dir), cls(artifact_dir=str(artifact_dir)))

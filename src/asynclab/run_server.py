@@ -21,15 +21,7 @@ import signal
 import sys
 import threading
 
-#: RunConfig fields that cross the boundary (the rest are the caller's own: progress, on_event).
-FIELDS = ("timeout", "extravars", "forks", "limit", "verbosity", "envvars", "check_hosts")
-#: Attributes of the lab's errors that the host needs to raise the same error again.
-ERROR_ATTRIBUTES = ("problem", "line", "column", "names", "fault")
-
-
-def encode_error(exc: BaseException) -> dict:
-    attrs = {a: getattr(exc, a) for a in ERROR_ATTRIBUTES if isinstance(getattr(exc, a, None), (str, int, list))}
-    return {"type": type(exc).__name__, "message": getattr(exc, "message", str(exc)), "attributes": attrs}
+from .run_protocol import FIELDS, encode_error
 
 
 def _outcome(result) -> dict:

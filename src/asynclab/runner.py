@@ -33,9 +33,10 @@ from pathlib import Path
 from .errors import RunCancelled
 from .events import EventFolder
 from .follow import follow
-from .inventory import Target, in_lab_container, lab_target
+from .inventory import Target, in_lab_container
 from .playbook_input import host_patterns, load_playbook
 from .progress import ProgressView
+from .reach import lab_target
 from .result import RunResult
 
 DEFAULT_TIMEOUT = float(os.environ.get("ASYNCLAB_TIMEOUT", "300"))

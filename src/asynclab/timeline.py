@@ -8,12 +8,15 @@ so one glance shows which jobs overlapped and where the play waited.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .inventory import host_order
-from .result import RunResult
+
+if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back at run time
+    from .result import RunResult
 
 TASK_COLORS = {
     "ok": "#66bb6a", "changed": "#ffb74d", "failed": "#e57373", "skipped": "#cfd8dc",
@@ -48,7 +51,7 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
         ax.text(0.5, 0.5, "nothing ran", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    ends = [x for x in ([_x(t.end, origin) for t in result.tasks] + [_x(j.end, origin) for j in result.jobs]) if x is not None]
+    ends = [_x(end, origin) for end in [t.end for t in result.tasks] + [j.end for j in result.jobs] if end is not None]
     horizon = max(ends + [result.wall_time, 1.0])
 
     for lane, host in enumerate(reversed(hosts)):
@@ -62,7 +65,8 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
             ax.broken_barh([(x0, width_s)], (y_task, 0.33), facecolors=TASK_COLORS.get(t.status, "#eee"),
                            edgecolor="#37474f", linewidth=0.4, hatch="//" if t.waited else None)
             if width_s > horizon / 12:
-                ax.text(x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7, clip_on=True)
+                ax.text(x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7,
+                        clip_on=True)
         for j in result.jobs:
             if j.host != host:
                 continue

@@ -121,8 +121,9 @@ def test_the_manifest_holds_every_file_and_the_image_ids(bundle):
     assert all(sha256(folder / name) == digest for name, digest in sums.items() if name != archive)
 
     copy = folder / "asynclab"
-    for needed in ("docker-compose.yml", "docker-compose.grading.yml", "Makefile", ".env.example", "pyproject.toml", "README.md",
-                   "scripts/load.sh", "scripts/wait-healthy.sh", "src/asynclab/hosts.py", "images/lab/Dockerfile"):
+    for needed in ("docker-compose.yml", "docker-compose.grading.yml", "Makefile", ".env.example", "pyproject.toml",
+                   "README.md", "scripts/load.sh", "scripts/wait-healthy.sh", "src/asynclab/hosts.py",
+                   "images/lab/Dockerfile"):
         assert (copy / needed).is_file(), needed
     assert not (copy / ".env").exists()  # this machine's token stays here
     assert not list(copy.rglob("__pycache__"))

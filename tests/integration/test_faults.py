@@ -269,14 +269,16 @@ KERNEL_CELLS = [
                    ' "note": "characters of output not shown" in huge.stdout}))'),
     ("huge_grader", "%%playbook --exercise fire_and_forget --quiet --no-timeline" + printing(1)),
     ("huge_check", 'check("fire_and_forget")\ngraded = ANSWERS["fire_and_forget"].result\n'
-                   'print("SIZES", json.dumps({"stdout": len(graded.stdout), "events": len(json.dumps(graded.events))}))\n'
+                   'print("SIZES", json.dumps({"stdout": len(graded.stdout),'
+                   ' "events": len(json.dumps(graded.events))}))\n'
                    'print("RSS", json.dumps({"before": rss_before, "after": rss_mb(),'
                    ' "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))'),
     # A playbook that never ends: cut off at its limit; what it left does not stop the next run.
     ("endless_magic", "%%playbook --timeout 15 --no-timeline\n- hosts: all\n  gather_facts: false\n  tasks:\n"
                       "    - name: Never ends\n      command: /opt/long_task.sh --hang\n"),
     ("endless_grader", "%%playbook --exercise detect_a_timeout --quiet --no-timeline\n- hosts: web2\n"
-                       "  gather_facts: false\n  tasks:\n    - name: Never ends\n      command: /opt/operation.sh --hang\n"),
+                       "  gather_facts: false\n  tasks:\n"
+                       "    - name: Never ends\n      command: /opt/operation.sh --hang\n"),
     ("endless_check", 'check("detect_a_timeout")'),
     ("next_run", NEXT_RUN),
     ("alive", 'print("ALIVE", next_run.ok, next_run.task("What the endless run left", "web2")[0].status)'),

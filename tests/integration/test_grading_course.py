@@ -7,6 +7,7 @@ does not stop the others). `make autograde` grades them in parallel, each worker
 own private hosts; the lab's own hosts are left alone."""
 import csv
 import io
+import itertools
 import json
 import os
 import subprocess
@@ -40,8 +41,8 @@ def report_rows(report: str) -> dict[str, dict[str, str]]:
     for line in lines[start + 1:]:
         if not line.strip() or " submission(s) graded" in line:
             break
-        values = [line[a:b].strip() for a, b in zip(cuts, cuts[1:])]
-        rows[values[0]] = dict(zip(names, values))
+        values = [line[a:b].strip() for a, b in itertools.pairwise(cuts)]
+        rows[values[0]] = dict(zip(names, values, strict=True))
     return rows
 
 

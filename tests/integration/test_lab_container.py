@@ -109,7 +109,8 @@ def test_five_fire_and_forget_jobs_take_about_one_jobs_time(lab_exec, clean_lab)
 """
     rc, out = lab_exec(
         f"cd /tmp && cat > bar.yml <<'EOF'\n{playbook}EOF\n"
-        "start=$(date +%s%N); ansible-playbook bar.yml; rc=$?; echo WALL $(( ($(date +%s%N) - start) / 1000000 )); exit $rc"
+        "start=$(date +%s%N); ansible-playbook bar.yml; rc=$?; "
+        "echo WALL $(( ($(date +%s%N) - start) / 1000000 )); exit $rc"
     )
     assert rc == 0, out
     wall = int(out.rsplit("WALL ", 1)[1].split()[0]) / 1000

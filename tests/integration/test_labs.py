@@ -51,8 +51,8 @@ def test_step2_fire_and_forget(lab2, lab_exec, clean_lab):
     assert rc != 0 and "No such file or directory" in out  # still running
     wait_until(lambda: lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")[0] == 0,
                timeout=60, interval=2, what="the backups")
-    rc, out = lab_exec(
-        "ansible web1 -m async_status -a \"jid=$(ansible web1 -m command -a 'cat /tmp/backup_job_id.txt' -o | awk '{print $NF}')\"")
+    job_id = "$(ansible web1 -m command -a 'cat /tmp/backup_job_id.txt' -o | awk '{print $NF}')"
+    rc, out = lab_exec(f"ansible web1 -m async_status -a \"jid={job_id}\"")
     assert rc == 0 and '"finished": true' in out and '"rc": 0' in out, out
 
 

@@ -116,7 +116,11 @@ def test_a_run_from_the_host_goes_to_the_lab_container(lab, no_ansible_here):
 
 def test_playbook_magic_runs_and_keeps_the_result(lab, capsys, ipython_shell):
     ip = ipython_shell
-    cell = "%%playbook --quiet --name demo -e secs=2\n- hosts: appservers\n  gather_facts: false\n  tasks:\n    - command: sleep {{ secs }}\n      async: 10\n      poll: 0\n      register: j\n    - async_status: {jid: '{{ j.ansible_job_id }}'}\n      register: s\n      until: s is finished\n      retries: 10\n      delay: 1\n"
+    cell = ("%%playbook --quiet --name demo -e secs=2\n"
+            "- hosts: appservers\n  gather_facts: false\n  tasks:\n"
+            "    - command: sleep {{ secs }}\n      async: 10\n      poll: 0\n      register: j\n"
+            "    - async_status: {jid: '{{ j.ansible_job_id }}'}\n"
+            "      register: s\n      until: s is finished\n      retries: 10\n      delay: 1\n")
     result = ip.run_cell(cell)
     shown = capsys.readouterr().out
     assert result.success

@@ -41,7 +41,7 @@ def test_a_target_cannot_write_another_containers_cgroup_files(lab):
     else:
         base = db1["unified"].rsplit("/init.scope", 1)[0]
         attempts, values = [f"/sys/fs/cgroup{base}/cgroup.freeze"], ["0"]
-    for path, value in zip(attempts, values):
+    for path, value in zip(attempts, values, strict=True):
         rc, out = lab.exec("web1", ["sh", "-c", f"echo {value} > {path}"])
         assert rc != 0 and ("Read-only file system" in out or "No such file" in out), (path, out)
 

@@ -128,9 +128,10 @@ def test_the_lessons_download_reaches_the_stand_in_and_unarchive_refuses_async(c
 
 def test_reset_clears_jobs_results_and_migrations(lab):
     lab.exec("web1", "nohup /opt/long_task.sh --hang >/dev/null 2>&1 & LAB_SECONDS=0 /opt/backup.sh")
-    lab.exec("db1", "runuser -u postgres -- psql -d production_db -c 'INSERT INTO schema_migrations(version) VALUES (99)'")
+    psql = "runuser -u postgres -- psql -d production_db"
+    lab.exec("db1", f"{psql} -c 'INSERT INTO schema_migrations(version) VALUES (99)'")
     lab.reset()
     assert lab.exec("web1", "ls /var/lib/lab/results | wc -l")[1].strip() == "0"
     assert lab.exec("web1", "pgrep -f long_task.sh")[0] == 1
-    rc, out = lab.exec("db1", "runuser -u postgres -- psql -tA -d production_db -c 'SELECT max(version) FROM schema_migrations'")
+    rc, out = lab.exec("db1", f"{psql} -tA -c 'SELECT max(version) FROM schema_migrations'")
     assert out.strip() == "3"

@@ -4,7 +4,6 @@ which only the lab image has (the host's Python may be older than ansible-core a
 import importlib.util
 
 
-
 def pytest_collection_modifyitems(config, items):
     if importlib.util.find_spec("ansible") is not None:
         return

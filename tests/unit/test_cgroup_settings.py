@@ -12,8 +12,21 @@ import pytest
 import yaml
 
 from asynclab.cgroup_settings import (
-    CLEAN_SCRIPT, OVERRIDE, TARGETS, EngineUnsupported, cgroup_name, clean_arguments, engine_from_info,
-    override_text, parents, removed, sdk_settings, service_settings, stack_env, stack_files, target_image,
+    CLEAN_SCRIPT,
+    OVERRIDE,
+    TARGETS,
+    EngineUnsupported,
+    cgroup_name,
+    clean_arguments,
+    engine_from_info,
+    override_text,
+    parents,
+    removed,
+    sdk_settings,
+    service_settings,
+    stack_env,
+    stack_files,
+    target_image,
 )
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -104,7 +104,10 @@ def test_from_artifacts_reads_job_events(tmp_path):
     assert len(r.jobs) == 3 and r.status == "successful"
 
 
-@pytest.mark.parametrize("name", ["fire_and_wait", "poll_positive", "timeout_controller", "timeout_status", "loop_jobs", "unreachable"])
+RECORDED = ["fire_and_wait", "poll_positive", "timeout_controller", "timeout_status", "loop_jobs", "unreachable"]
+
+
+@pytest.mark.parametrize("name", RECORDED)
 def test_summary_mentions_status_and_jobs(name):
     r = recorded(name)
     text = r.summary()
@@ -123,8 +126,10 @@ def test_a_failed_async_status_marks_its_job_failed_even_without_rc():
     folder = EventFolder()
     base = {"host": "web1", "task_uuid": "u1", "task": "Launch", "task_action": "command",
             "start": "2026-01-01T00:00:00", "end": "2026-01-01T00:00:01"}
-    folder.feed({"event": "runner_on_ok", "event_data": dict(base, res={"ansible_job_id": "j1.1", "started": True, "finished": False})})
+    launched = {"ansible_job_id": "j1.1", "started": True, "finished": False}
+    folder.feed({"event": "runner_on_ok", "event_data": dict(base, res=launched)})
     check = dict(base, task_uuid="u2", task="Check", task_action="async_status", end="2026-01-01T00:00:03")
-    folder.feed({"event": "runner_on_failed", "event_data": dict(check, res={"ansible_job_id": "j1.1", "finished": True, "rc": None, "msg": "Unable to change directory"})})
+    failed = {"ansible_job_id": "j1.1", "finished": True, "rc": None, "msg": "Unable to change directory"}
+    folder.feed({"event": "runner_on_failed", "event_data": dict(check, res=failed)})
     (job,) = folder.result.jobs
     assert job.status == "failed" and job.finished

@@ -65,7 +65,8 @@ if student == 'broken':
     sys.exit(1)
 outputs = []
 if student == 'unlucky':
-    outputs = [new_output('error', ename='LabEnvironmentError', evalue='The lab failed, not your answer: app1', traceback=[])]
+    outputs = [new_output('error', ename='LabEnvironmentError', evalue='The lab failed, not your answer: app1',
+                          traceback=[])]
 if student == 'slow':
     outputs = [new_output('error', ename='CellTimeoutError', evalue='', traceback=[])]
 folder = pathlib.Path('autograded', student, '{ASSIGNMENT}')
@@ -170,4 +171,5 @@ def test_the_gradebook_is_backed_up_and_old_copies_pruned(tmp_path, monkeypatch)
         (tmp_path / autograde.BACKUPS / f"gradebook-2020010{n}-000000.db").write_bytes(b"old")
     copy = autograde.back_up_gradebook(tmp_path)
     assert copy.read_bytes() == b"grades"
-    assert sorted(p.name for p in (tmp_path / autograde.BACKUPS).iterdir()) == ["gradebook-20200102-000000.db", copy.name]
+    kept = sorted(p.name for p in (tmp_path / autograde.BACKUPS).iterdir())
+    assert kept == ["gradebook-20200102-000000.db", copy.name]

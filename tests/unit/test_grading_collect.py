@@ -1,7 +1,7 @@
 """Importing submissions from a folder or a zip into nbgrader's submitted/ folder."""
 import os
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import nbformat
 import pytest
@@ -53,7 +53,7 @@ def test_three_layouts_in_one_folder(tmp_path, course, capsys):
 
 def test_timestamp_is_the_newest_file_time_in_nbgraders_format(tmp_path, course):
     nb = write_notebook(tmp_path / "in" / "dave" / f"{ASSIGNMENT}.ipynb")
-    when = datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc)
+    when = datetime(2026, 3, 1, 12, 30, tzinfo=UTC)
     os.utime(nb, (when.timestamp(), when.timestamp()))
     assert run(tmp_path / "in", course) == 0
     text = (submitted(course, "dave") / "timestamp.txt").read_text()

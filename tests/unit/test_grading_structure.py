@@ -9,7 +9,8 @@ from asynclab.grading import checks as c
 from asynclab.grading.exercises import EXERCISES, poll_chosen, timeout_handling_sound
 from asynclab.grading.structure import tasks_of, waits_for
 
-CASES = yaml.safe_load((Path(__file__).resolve().parents[1] / "integration" / "grading_cases" / "mistakes.yml").read_text())
+MISTAKES = Path(__file__).resolve().parents[1] / "integration" / "grading_cases" / "mistakes.yml"
+CASES = yaml.safe_load(MISTAKES.read_text())
 
 
 class FakeAnswer:

@@ -15,7 +15,8 @@ def run_cell(ip, text, capsys):
 
 
 def test_yaml_error_is_one_clear_line(ip, capsys):
-    result, shown = run_cell(ip, "%%playbook\n- hosts: all\n  tasks:\n    - command: /opt/task.sh\n      async:300\n", capsys)
+    cell = "%%playbook\n- hosts: all\n  tasks:\n    - command: /opt/task.sh\n      async:300\n"
+    result, shown = run_cell(ip, cell, capsys)
     assert not result.success
     assert "PlaybookSyntaxError" in shown and "line 5, column 7" in shown
     assert "Traceback" not in shown and "site-packages" not in shown

@@ -1,7 +1,6 @@
 """The timeline drawn from recorded runs: one lane per host, tasks above, jobs below."""
 from pathlib import Path
 
-
 from asynclab.events import load_events, result_from_events
 from asynclab.magic import figure_png
 from asynclab.result import RunResult
@@ -21,7 +20,7 @@ def bars(fig):
     ax = fig.axes[0]
     out = []
     for coll in ax.collections:
-        for path, face in zip(coll.get_paths(), coll.get_facecolors()):
+        for path, face in zip(coll.get_paths(), coll.get_facecolors(), strict=True):
             ext = path.get_extents()
             out.append((to_hex(face, keep_alpha=False), ext.x0, ext.width, ext.y0))
     return out

@@ -10,8 +10,9 @@ import re
 from dataclasses import dataclass, field
 
 from ..errors import LabEnvironmentError, LabError
-from ..inventory import in_lab_container, lab_target
+from ..inventory import in_lab_container
 from ..playbook_input import host_patterns, load_playbook
+from ..reach import lab_target
 from ..result import RunResult
 from ..runner import RunConfig, ansible_installed, run_playbook
 from . import hostprobe

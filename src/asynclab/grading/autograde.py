@@ -27,12 +27,12 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 
-GRADED, NOT_GRADED, LAB_FAILED = "graded", "could not be graded", "lab failed during grading"
-ALREADY_GRADED = "already graded"
+# Outcome and its statuses (asynclab.grading.outcome) are imported from here as well.
+from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcomes_to_json
+
 BACKUPS = "gradebook-backups"
 KEEP_BACKUPS = 20
 LAB_FAILURE_TEXT = "The lab failed, not your answer:"
@@ -43,16 +43,6 @@ GENERIC_ERRORS = ("There was an error processing assignment", "Please see the", 
                   "nbgrader autograde failed")
 
 
-@dataclass
-class Outcome:
-    student: str
-    status: str
-    seconds: float
-    detail: str = ""
-    score: str = ""
-    worker: str = ""  # the private host set that graded it (parallel grading)
-
-
 # ---- the lab ---------------------------------------------------------------------------
 def lab_problem(timeout: float = 90) -> str | None:
     """None when every host answers a ping; otherwise what is wrong, in one sentence."""
@@ -60,7 +50,8 @@ def lab_problem(timeout: float = 90) -> str | None:
     from ..inventory import LAB_HOSTS
     from ..runner import run_playbook
 
-    play = [{"name": "lab check", "hosts": "all", "gather_facts": False, "tasks": [{"name": "ping", "ansible.builtin.ping": {}}]}]
+    ping = {"name": "ping", "ansible.builtin.ping": {}}
+    play = [{"name": "lab check", "hosts": "all", "gather_facts": False, "tasks": [ping]}]
     sink = io.StringIO()
     try:
         with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
@@ -230,7 +221,8 @@ def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") ->
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [f"Autograde of {assignment}, {datetime.now():%Y-%m-%d %H:%M}"]
     for row in rows:
-        lines.append("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)]
+        lines.append("  ".join(cells) + "  " + row[-1])
     graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in outcomes)
     total = sum(o.seconds for o in outcomes)
     lines.append(footer or f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
@@ -245,7 +237,8 @@ def main(argv=None) -> int:
     parser.add_argument("assignment", help="the assignment id, e.g. async-basics")
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds one student's grading may take (default 3600)")
+    parser.add_argument("--timeout", type=float, default=3600,
+                        help="seconds one student's grading may take (default 3600)")
     parser.add_argument("--regrade", action="store_true",
                         help="grade again the submissions an earlier run already graded (default: keep them)")
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file, as JSON")
@@ -269,7 +262,7 @@ def main(argv=None) -> int:
               "the students': run `make status` and `make reset` (or `make lab`), then grade again.", file=sys.stderr)
         if args.json:
             lab_down = [Outcome(s, LAB_FAILED, 0.0, f"the lab is not usable: {problem}") for s in students]
-            args.json.write_text(json.dumps([asdict(o) for o in lab_down]))
+            args.json.write_text(outcomes_to_json(lab_down))
         return 1
 
     backup = back_up_gradebook(course)
@@ -285,7 +278,7 @@ def main(argv=None) -> int:
         outcomes.append(outcome)
 
     if args.json:
-        args.json.write_text(json.dumps([asdict(o) for o in outcomes]))
+        args.json.write_text(outcomes_to_json(outcomes))
     report = format_report(args.assignment, outcomes)
     (course / REPORT_NAME).write_text(report)
     print()

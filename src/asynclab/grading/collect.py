@@ -34,7 +34,7 @@ import tempfile
 import time
 import zipfile
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f %Z"  # nbgrader's own (Exchange.timestamp_format)
@@ -140,15 +140,15 @@ def find_submissions(root: Path, assignment: str, notebooks: list[str], report: 
             files = _files_under(inner)
             submitted = [name for name in files if name.endswith(".ipynb")]
             if not submitted:
-                report.skipped.append(
-                    f"{student}: no notebook in {entry.name}/ (expected {student}/{assignment}/*.ipynb or {student}/*.ipynb)"
-                )
+                report.skipped.append(f"{student}: no notebook in {entry.name}/ "
+                                      f"(expected {student}/{assignment}/*.ipynb or {student}/*.ipynb)")
                 continue
             if len(notebooks) == 1 and len(submitted) == 1 and "/" not in submitted[0] and submitted[0] != notebooks[0]:
                 report.warnings.append(f"{student}: {submitted[0]} renamed to {notebooks[0]}")
                 files[notebooks[0]] = files.pop(submitted[0])
         if not STUDENT_ID.match(student):
-            report.skipped.append(f"{student!r}: not usable as a student id (letters, digits, . _ @ + - only); rename it")
+            report.skipped.append(f"{student!r}: not usable as a student id (letters, digits, . _ @ + - only); "
+                                  "rename it")
             continue
         found.append(Submission(student, files))
     return found
@@ -166,9 +166,10 @@ def import_submission(sub: Submission, course: Path, assignment: str, force: boo
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest / name)
         if name.endswith(".ipynb") and not looks_like_notebook(path):
-            report.warnings.append(f"{sub.student}: {name} is not a readable notebook; imported anyway, autograde will report it")
+            report.warnings.append(f"{sub.student}: {name} is not a readable notebook; imported anyway, "
+                                   "autograde will report it")
     newest = max(path.stat().st_mtime for path in sub.files.values())
-    stamp = datetime.fromtimestamp(newest, timezone.utc).strftime(TIMESTAMP_FORMAT)
+    stamp = datetime.fromtimestamp(newest, UTC).strftime(TIMESTAMP_FORMAT)
     (dest / "timestamp.txt").write_text(stamp)
     report.imported.append(sub.student)
 
@@ -181,7 +182,8 @@ def collect(source: Path, assignment: str, course: Path, force: bool = False) ->
     notebooks = assignment_notebooks(course, assignment)
     report = Report()
     if not notebooks:
-        report.warnings.append(f"no source/{assignment} or release/{assignment} in {course}: notebook names are not checked")
+        report.warnings.append(f"no source/{assignment} or release/{assignment} in {course}: "
+                               "notebook names are not checked")
     with tempfile.TemporaryDirectory(prefix="asynclab-collect-") as scratch:
         if source.is_file():
             if not zipfile.is_zipfile(source) and source.suffix != ".zip":

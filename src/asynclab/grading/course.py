@@ -20,11 +20,17 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict
 from pathlib import Path
 
-from .autograde import (GRADED, NOT_GRADED, Outcome, already_graded, back_up_gradebook, nbgrader_command,
-                        reason_from_log, score_of, submitted_students)
+from .autograde import (
+    already_graded,
+    back_up_gradebook,
+    nbgrader_command,
+    reason_from_log,
+    score_of,
+    submitted_students,
+)
+from .outcome import GRADED, NOT_GRADED, Outcome, outcome_to_json
 
 IMPORTED = ".imported"
 LOCK = ".gradebook.lock"
@@ -60,7 +66,7 @@ def plan(course: Path, assignment: str, students: list[str], regrade: bool) -> d
     done = {o.student for o in kept}
     with gradebook_lock(course):
         backup = back_up_gradebook(course)
-    return {"grade": [s for s in chosen if s not in done], "kept": [asdict(o) for o in kept],
+    return {"grade": [s for s in chosen if s not in done], "kept": [o.to_dict() for o in kept],
             "backup": str(backup.relative_to(course)) if backup else None}
 
 
@@ -104,7 +110,7 @@ def main(argv=None) -> int:
         if args.command == "plan":
             print(json.dumps(plan(course, args.assignment, args.student, args.regrade)))
         else:
-            print(json.dumps(asdict(import_graded(course, args.assignment, args.student))))
+            print(outcome_to_json(import_graded(course, args.assignment, args.student)))
     except CourseError as exc:
         print(f"autograde: {exc}", file=sys.stderr)
         return 1

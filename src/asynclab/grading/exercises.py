@@ -7,11 +7,10 @@ A value exercise reads one variable of the learner's notebook.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from . import behaviour as b
-from . import checks as c
+from . import behaviour as b, checks as c
 from .hostprobe import Workload
 from .structure import as_int
 
@@ -223,7 +222,8 @@ EXERCISE_LIST = [
                      Workload("/opt/scripts/optimize_images.sh", 8)),
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/", loop=True)),
-            (1, lambda ctx: b.jobs_overlapped(ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")])),
+            (1, lambda ctx: b.jobs_overlapped(
+                ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")])),
             (1, lambda ctx: b.play_waited_for(ctx, "web1", ["backup_db", "generate_reports", "optimize_images"])),
         ]),
     Exercise(

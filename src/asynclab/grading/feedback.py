@@ -91,7 +91,8 @@ class ShortenTracebacks(Preprocessor):
         errors = {o.get("ename") for o in outputs if o.get("output_type") == "error"}
         if "CellTimeoutError" in errors:
             # the interrupt that stopped the cell says nothing more than the timeout does
-            outputs[:] = [o for o in outputs if not (o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt")]
+            outputs[:] = [o for o in outputs
+                          if not (o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt")]
         for output in outputs:
             if output.get("output_type") == "error":
                 self.shorten(output)

@@ -16,7 +16,7 @@ import yaml
 
 from ..errors import LabEnvironmentError
 from ..inventory import LAB_HOSTS
-from ..result import parse_time
+from ..records import parse_time
 from ..runner import run_playbook
 
 RESULTS = "/var/lib/lab/results"
@@ -115,7 +115,8 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
         "name": "lab: clean state for the exercise",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [{"name": "reset", "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
+        "tasks": [{"name": "reset",
+                   "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
                    "changed_when": False}],
         "vars": {"lab_workloads": arguments},
     }

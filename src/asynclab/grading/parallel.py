@@ -26,7 +26,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from .autograde import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, REPORT_NAME, Outcome, format_report
+from .autograde import REPORT_NAME, format_report
+from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcome_from_json
 from .workers import Worker, WorkerError, compose_command
 
 WORKER_MEMORY = 1536 * 2**20  # bytes one worker needs (six containers and a kernel), measured with make bench
@@ -104,7 +105,8 @@ class Course:
                                "asynclab.grading.course", *args], capture_output=True, text=True, timeout=timeout)
 
     def plan(self, assignment: str, students: list[str], regrade: bool) -> dict:
-        args = ["plan", assignment] + [a for s in students for a in ("--student", s)] + (["--regrade"] if regrade else [])
+        chosen = [a for s in students for a in ("--student", s)]
+        args = ["plan", assignment, *chosen] + (["--regrade"] if regrade else [])
         done = self.python(*args)
         if done.returncode != 0:
             raise SystemExit(done.stderr.strip() or done.stdout.strip())
@@ -114,11 +116,15 @@ class Course:
         done = self.python("import", assignment, student)
         if done.returncode != 0:
             return Outcome(student, NOT_GRADED, 0.0, f"importing the graded notebook failed: {done.stderr.strip()}")
-        return Outcome(**json.loads(done.stdout))
+        try:
+            return outcome_from_json(done.stdout, student=student)
+        except ValueError:
+            said = done.stdout.strip()[:200]
+            return Outcome(student, NOT_GRADED, 0.0, f"importing the graded notebook gave no outcome: {said}")
 
     def write(self, name: str, text: str) -> None:
-        subprocess.run(["docker", "exec", "-i", "-u", "jovyan", self.container, "sh", "-c", f'cat > "{self.path}/{name}"'],
-                       input=text, text=True, check=True, capture_output=True)
+        subprocess.run(["docker", "exec", "-i", "-u", "jovyan", self.container, "sh", "-c",
+                        f'cat > "{self.path}/{name}"'], input=text, text=True, check=True, capture_output=True)
 
 
 def grade_class(course: Course, workers: list[Worker], assignment: str, students: list[str],
@@ -138,7 +144,7 @@ def grade_class(course: Course, workers: list[Worker], assignment: str, students
             on_done(outcome)
 
     def run(worker: Worker) -> None:
-        for attempt in (1, 2):  # a busy machine may start a host too slowly once
+        for _ in range(2):  # a busy machine may start a host too slowly once
             try:
                 worker.start(course.container, course.path, assignment)
                 break
@@ -209,7 +215,7 @@ def main(argv=None) -> int:
         return 1
     course = Course(lab, args.course_in_lab)
     plan = course.plan(args.assignment, args.student, args.regrade)
-    kept = [Outcome(**o) for o in plan["kept"]]
+    kept = [Outcome.from_dict(o) for o in plan.get("kept", [])]
     pending = plan["grade"]
     if plan["backup"]:
         print(f"gradebook backed up to {plan['backup']} (in the lab's course folder)")
@@ -232,7 +238,8 @@ def main(argv=None) -> int:
 
         with tqdm(total=len(pending), unit="submission", desc=args.assignment, file=sys.stdout) as bar:
             def done(outcome: Outcome) -> None:
-                bar.write(f"{outcome.student}: {outcome.status} ({outcome.seconds:.1f} s, worker {outcome.worker or '-'})"
+                bar.write(f"{outcome.student}: {outcome.status} "
+                          f"({outcome.seconds:.1f} s, worker {outcome.worker or '-'})"
                           + (f": {outcome.detail}" if outcome.detail else ""))
                 bar.update(1)
 
@@ -243,7 +250,8 @@ def main(argv=None) -> int:
                     list(pool.map(Worker.stop, workers))
     everything = kept + outcomes
     graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in everything)
-    report = format_report(args.assignment, everything, report_footer(kept, outcomes, time.monotonic() - started, count))
+    footer = report_footer(kept, outcomes, time.monotonic() - started, count)
+    report = format_report(args.assignment, everything, footer)
     course.write(REPORT_NAME, report)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / REPORT_NAME).write_text(report)

@@ -11,14 +11,13 @@ exec``; nothing is written on this machine. Host side only (needs the Docker CLI
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 from pathlib import Path
 
 from ..cgroup_settings import EngineUnsupported, clean, stack_env, stack_files, target_image
 from ..hosts import wait_until
-from .autograde import NOT_GRADED, Outcome
+from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
 TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
 HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
@@ -42,7 +41,7 @@ def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.Compl
     done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
     if done.returncode != 0:
         last = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or 'exit %d' % done.returncode}")
+        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or f'exit {done.returncode}'}")
     return done
 
 
@@ -87,8 +86,8 @@ class Worker:
                               "'systemd: initializing' often means the machine ran out of inotify "
                               "instances: raise fs.inotify.max_user_instances, or grade with fewer "
                               "WORKERS)") from None
-        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"], cwd=self.root,
-             env=self.env)
+        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"],
+             cwd=self.root, env=self.env)
         copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
                      self.grader, COURSE)
 
@@ -123,7 +122,10 @@ class Worker:
         shown = subprocess.run(["docker", "exec", self.grader, "cat", report], capture_output=True, text=True)
         if shown.returncode != 0:
             raise WorkerError(f"{self} wrote no outcome for {student}")
-        outcome = Outcome(**json.loads(shown.stdout)[0])
+        try:
+            outcome = outcomes_from_json(shown.stdout, student=student)[0]
+        except (ValueError, IndexError):
+            raise WorkerError(f"{self} wrote no readable outcome for {student}: {shown.stdout.strip()[:200]}") from None
         outcome.worker = str(self.number)
         graded = f"autograded/{student}/{assignment}"
         has_notebooks = subprocess.run(["docker", "exec", self.grader, "sh", "-c", f"ls {COURSE}/{graded}/*.ipynb"],

@@ -51,9 +51,9 @@ def _cached_compile(pathname, source):
     if not _is_payload(pathname) or os.environ.get("LAB_BYTECODE_CACHE") == "0":
         return _compile_source(pathname, source)
     try:
+        import _imp
         import hashlib
         import marshal
-        import _imp
         from _frozen_importlib_external import MAGIC_NUMBER
         directory = _cache_directory()
         if directory is None:
