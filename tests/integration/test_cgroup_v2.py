@@ -139,7 +139,7 @@ def v2(tmp_path_factory):
         chose = stack.run("python3", str(CGROUP_SETTINGS), "write",
                           "--out", str(folder / OVERRIDE), "--probe-image", _images()[1])
         stack.figures["chosen"] = chose.stdout.strip()
-        stack.mount_before = stack.cgroup_mount_options()
+        stack.mount_before = stack.figures["cgroup2_options"] = stack.cgroup_mount_options()
         started = time.monotonic()
         stack.run(*stack.compose, "up", "-d", "--no-build", "--wait", "--wait-timeout", "300", timeout=400)
         stack.figures["stack_healthy_s"] = round(time.monotonic() - started, 1)
