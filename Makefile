@@ -8,6 +8,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 HOSTS := web1 web2 web3 db1 app1
 PYTEST_ARGS ?=
+TESTS ?= tests/integration
 # The compose project the tests talk to: $COMPOSE_PROJECT_NAME, else the one in .env.
 PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
 # Each target's cgroup parent is named after the project (src/asynclab/cgroup_settings.py):
@@ -24,10 +25,15 @@ UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /sr
 	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
 	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
-.PHONY: help setup config images lab up down reset status logs lint test test-unit test-integration test-v2-vm clean purge
+.PHONY: help setup config images lab up down reset status url logs lint test test-unit test-integration test-v2-vm clean purge
 
-help: ## Show this help
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+help: ## [learner] Show this help, by reader
+	@for reader in learner instructor admin developer; do \
+	  printf '\n\033[1m%s\033[0m\n' "$$reader"; \
+	  grep -hE "^[a-zA-Z0-9_-]+:.*## \[$$reader\] " $(MAKEFILE_LIST) | sort -t: -k1,1 \
+	    | awk -v tag="## [$$reader] " '{ i = index($$0, tag); split($$0, t, ":"); \
+	      printf "  \033[36m%-18s\033[0m %s\n", t[1], substr($$0, i + length(tag)) }'; \
+	done
 
 # `make setup WHEELS=bundle/wheels` installs from that wheelhouse only (no index: offline).
 PIP_SOURCE = $(if $(WHEELS),--no-index --find-links $(WHEELS))
@@ -38,73 +44,78 @@ $(VENV)/.installed: pyproject.toml
 	$(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) -e '.[dev]'
 	touch $@
 
-setup: $(VENV)/.installed ## Create the host virtualenv (.venv) for tests and host-side tools (WHEELS=dir: offline)
+setup: $(VENV)/.installed ## [developer] Create the host virtualenv (.venv) for tests and host-side tools (WHEELS=dir: offline)
 
 .env:
 	@sed "s/^JUPYTER_TOKEN=$$/JUPYTER_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')/" .env.example > .env
 	@echo "wrote .env with a new JupyterLab token"
 
-config: .env ## Write the targets' cgroup settings for this Docker engine (docker-compose.cgroup.yml) and point .env at them
+config: .env ## [admin] Write the targets' cgroup settings for this Docker engine (docker-compose.cgroup.yml) and point .env at them
 	@COMPOSE="$(COMPOSE)" scripts/config.sh
 
-images: .env ## Build the images (falls back to a local base image and a wheelhouse when no registry answers)
+images: .env ## [admin] Build the images (falls back to a local base image and a wheelhouse when no registry answers)
 	@BASE_IMAGE=debian:trixie-slim scripts/ensure-base-image.sh
 	@BASE_IMAGE=debian:bookworm-slim scripts/ensure-base-image.sh
 	@if [ -f build/offline ]; then scripts/build-wheelhouse.sh wheelhouse; fi
 	$(COMPOSE) build
 
-lab: images config ## Build, start the stack, wait until it is healthy, print the URL with its token
+lab: images config ## [learner] Build, start the stack, wait until it is healthy, print the URL with its token (LAB_PORT, LAB_BIND in .env)
 	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
 	@scripts/lab-url.sh
 
-up: config ## Start the stack without building
+up: config ## [learner] Start the stack without building
 	@COMPOSE="$(COMPOSE)" scripts/check-port.sh
 	$(COMPOSE) up -d
 	@scripts/wait-healthy.sh 300
 
-down: ## Stop and remove the containers (learner work and keys are kept in volumes)
+down: ## [learner] Stop and remove the containers (learner work and keys are kept in volumes)
 	$(COMPOSE) down --remove-orphans $(DOWN_FLAGS)
 	@$(CLEAN_CGROUPS)
 
-reset: ## Reset the five target hosts to a clean state (learner work is untouched)
+reset: ## [learner] Reset the five target hosts to a clean state (learner work is untouched)
 	@$(COMPOSE) ps -q web1 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
 	@$(COMPOSE) start $(HOSTS) >/dev/null
 	@scripts/wait-healthy.sh 180 $(HOSTS)
 	@for h in $(HOSTS); do $(COMPOSE) exec -T $$h /usr/local/sbin/lab-reset || exit 1; done
 
-status: ## Show the containers and their health
+status: ## [learner] Show the containers and their health
 	$(COMPOSE) ps
 
-logs: ## Follow the lab's logs
+url: ## [learner] Print the lab's address with its token again
+	$(NEED_LAB)
+	@scripts/lab-url.sh
+
+logs: ## [learner] Follow the lab's logs
 	$(COMPOSE) logs -f --tail=50
 
-lint: setup ## Check the Python code with ruff (settings: [tool.ruff] in pyproject.toml)
+lint: setup ## [developer] Check the Python code with ruff (settings: [tool.ruff] in pyproject.toml)
 	$(PY) -m ruff check .
 
-test-unit: setup images ## Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
+test-unit: setup images ## [developer] Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 	$(UNIT_IN_LAB_IMAGE)
 
-test-integration: setup lab ## Run the integration tests against the running stack
-	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/integration $(PYTEST_ARGS)
+test-integration: setup ## [developer] Run the integration tests against the running stack, no rebuild (TESTS=file or folder, PYTEST_ARGS)
+	$(NEED_LAB)
+	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest $(TESTS) $(PYTEST_ARGS)
 
-test: lint setup lab ## Run all tests: lint, unit (host, then lab image), then integration against the real stack
+test: lint setup lab ## [developer] Run all tests: lint, unit (host, then lab image), then integration against the real stack
 	$(UNIT_IN_LAB_IMAGE)
 	ASYNCLAB_PROJECT=$(PROJECT) $(PY) -m pytest tests/unit tests/integration $(PYTEST_ARGS)
 
-test-v2-vm: setup images ## Run the cgroup v2 tests in a Debian 12 VM under qemu (nsdelegate, systemd driver): slow, outside make test
+test-v2-vm: setup images ## [developer] Run the cgroup v2 tests in a Debian 12 VM under qemu (nsdelegate, systemd driver): slow, outside make test
 	ASYNCLAB_V2_ENGINE=vm $(PY) -m pytest tests/integration/test_cgroup_v2.py $(PYTEST_ARGS)
 
-clean: ## Remove containers, images and build leftovers (keeps learner work and keys)
+clean: ## [admin] Remove containers, images and build leftovers (keeps learner work and keys)
 	-$(COMPOSE) down --remove-orphans
 	-@$(CLEAN_CGROUPS)
 	-$(COMPOSE) down --rmi local
 	rm -rf build wheelhouse/*.whl $(VENV) .pytest_cache .ruff_cache test-artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
 
-purge: ## Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH keys
+purge: ## [admin] Like clean, and also delete the volumes: ALL LEARNER WORK and the SSH keys
 	@read -p "Delete all learner work and keys of this lab? [y/N] " ok && [ "$$ok" = y ]
 	$(COMPOSE) down --remove-orphans --volumes
 	-@$(CLEAN_CGROUPS)
@@ -116,10 +127,10 @@ BUNDLE ?= bundle
 
 .PHONY: bundle load
 
-bundle: ## Offline: write the images, a wheelhouse and the lab's files to BUNDLE (default bundle/)
+bundle: ## [admin] Offline: write the images, a wheelhouse and the lab's files to BUNDLE (default bundle/)
 	@COMPOSE="$(COMPOSE)" scripts/bundle.sh "$(BUNDLE)"
 
-load: ## Offline: check BUNDLE against its MANIFEST, load its images, start the lab (no build, no pull)
+load: ## [admin] Offline: check BUNDLE against its MANIFEST, load its images, start the lab (no build, no pull)
 	@COMPOSE="$(COMPOSE)" scripts/load.sh "$(BUNDLE)"
 
 # ---- Grading (instructors) ---------------------------------------------------------------
@@ -140,7 +151,7 @@ NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is n
 
 .PHONY: release collect autograde feedback grades
 
-release: ## Grading: release ASSIGNMENT (default async-basics) from grader/source to the learners
+release: ## [instructor] Release ASSIGNMENT (default async-basics) from grader/source to the learners
 	$(NEED_LAB)
 	@test -d grader/source/$(ASSIGNMENT) || { echo "no grader/source/$(ASSIGNMENT) in this repository" >&2; exit 1; }
 	$(AS_ROOT) rm -rf $(COURSE_IN_LAB)/source/$(ASSIGNMENT)
@@ -152,7 +163,7 @@ release: ## Grading: release ASSIGNMENT (default async-basics) from grader/sourc
 	$(IN_COURSE) nbgrader generate_assignment $(ASSIGNMENT) --force
 	$(IN_COURSE) nbgrader release_assignment $(ASSIGNMENT) --force
 
-collect: ## Grading: collect submissions from the exchange, or FROM=<folder or .zip> (FORCE=1 replaces)
+collect: ## [instructor] Collect submissions from the exchange, or FROM=<folder or .zip> (FORCE=1 replaces)
 	$(NEED_LAB)
 	@if [ -z "$(FROM)" ]; then \
 	  $(IN_COURSE) nbgrader collect $(ASSIGNMENT) --update; \
@@ -166,7 +177,7 @@ collect: ## Grading: collect submissions from the exchange, or FROM=<folder or .
 	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
 	fi
 
-autograde: $(VENV)/.installed ## Grading: grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
+autograde: $(VENV)/.installed ## [instructor] Grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
 	$(NEED_LAB)
 ifeq ($(WORKERS),0)
 	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \
@@ -177,13 +188,13 @@ else
 	  $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade)
 endif
 
-feedback: ## Grading: make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
+feedback: ## [instructor] Make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
 	$(NEED_LAB)
 	$(IN_COURSE) nbgrader generate_feedback $(ASSIGNMENT) --force
 	mkdir -p $(GRADER_OUT)/feedback
 	docker cp $(LAB_ID):$(COURSE_IN_LAB)/feedback/. $(GRADER_OUT)/feedback/
 
-grades: ## Grading: export every grade to grader/grades.csv
+grades: ## [instructor] Export every grade to grader/grades.csv
 	$(NEED_LAB)
 	$(IN_COURSE) nbgrader export --to grades.csv
 	mkdir -p $(GRADER_OUT)
@@ -194,6 +205,6 @@ grades: ## Grading: export every grade to grader/grades.csv
 BENCH_ARGS ?=
 .PHONY: bench
 
-bench: setup ## Measure the lab against baselines in one run (needs make lab); table + bench/results.json (BENCH_ARGS="--skip build")
+bench: setup ## [developer] Measure the lab against baselines in one run (needs make lab); table + bench/results.json (BENCH_ARGS="--skip build")
 	$(NEED_LAB)
 	COMPOSE="$(COMPOSE)" COMPOSE_PROJECT_NAME=$(PROJECT) $(PY) bench/run.py $(BENCH_ARGS)

@@ -1,0 +1,26 @@
+"""`make help`: every documented target, under the reader it is for."""
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+READERS = ("learner", "instructor", "admin", "developer")
+
+
+def test_every_documented_target_is_listed_once_under_a_reader():
+    documented = re.findall(r"^([a-zA-Z0-9_-]+):.*## ", (ROOT / "Makefile").read_text(), re.M)
+    shown = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
+                           check=True).stdout
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
+    listed, reader = {}, None
+    for line in plain.splitlines():
+        if line.strip() in READERS:
+            reader = line.strip()
+        elif line.startswith("  ") and line.strip():
+            target = line.split()[0]
+            assert target not in listed, f"{target} is listed twice"
+            listed[target] = reader
+    assert sorted(listed) == sorted(documented)
+    assert listed["lab"] == "learner" and listed["autograde"] == "instructor"
+    assert listed["config"] == "admin" and listed["test"] == "developer"
+    assert "url" in listed
