@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import time
 from pathlib import Path
 
-from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
+from asynclab.host_set import HostSet
 
 UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1048.576, "MB": 1 / 1.048576,
          "GB": 1000 / 1.048576}
@@ -30,36 +29,19 @@ def stack_memory(project: str) -> float:
     return round(total, 1)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _until_healthy(root: Path, compose: list[str]) -> None:
-    env = dict(os.environ, COMPOSE=" ".join(compose))
-    subprocess.run([str(root / "scripts" / "wait-healthy.sh"), "600"], cwd=root, env=env, check=True,
-                   capture_output=True)
-
-
 def start_times(root: Path, compose: list[str]) -> dict:
-    """A stack of its own: from no containers and no volumes (cold), then from stopped (warm)."""
-    project = f"asynclab-benchstack-{os.getpid()}"
-    cmd = compose + [*stack_files(root), "-p", project]
-    env = dict(os.environ, LAB_PORT=str(_free_port()), COMPOSE_PROJECT_NAME=project, **stack_env(project))
+    """A host set of its own: from no containers and no volumes (cold), then from stopped (warm)."""
+    hosts = HostSet(f"asynclab-benchstack-{os.getpid()}", root, compose=compose)
     try:
         started = time.monotonic()
-        subprocess.run(cmd + ["up", "-d", "--no-build"], cwd=root, env=env, check=True, capture_output=True)
-        _until_healthy(root, cmd)
+        hosts.start(timeout=600)
         cold = time.monotonic() - started
-        subprocess.run(cmd + ["stop"], cwd=root, env=env, check=True, capture_output=True)
+        hosts.stop()
         started = time.monotonic()
-        subprocess.run(cmd + ["up", "-d", "--no-build"], cwd=root, env=env, check=True, capture_output=True)
-        _until_healthy(root, cmd)
+        hosts.start(timeout=600)
         warm = time.monotonic() - started
     finally:
-        subprocess.run(cmd + ["down", "--volumes", "--remove-orphans"], cwd=root, env=env, capture_output=True)
-        clean(project, target_image(root))
+        hosts.remove()
     return {"cold_start_s": round(cold, 1), "warm_start_s": round(warm, 1)}
 
 

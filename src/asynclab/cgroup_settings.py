@@ -269,7 +269,12 @@ def main(argv=None) -> int:
     except EngineUnsupported as exc:
         print(f"make config: {exc}", file=sys.stderr)
         return 1
-    Path(args.out).write_text(text)
+    # Atomically: compose commands of other stacks (test workers, grading workers) may be
+    # reading the file while `make config` runs again.
+    out = Path(args.out)
+    part = out.with_name(f".{out.name}.{os.getpid()}")
+    part.write_text(text)
+    os.replace(part, out)
     print(choice(engine))
     return 0
 

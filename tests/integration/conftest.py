@@ -1,5 +1,14 @@
-"""Integration tests run against the real stack (`make lab`): five SSH targets and the lab
-container. Every run goes through ansible-runner over SSH, as the notebooks' runs do."""
+"""Integration tests run against the real stack: five SSH targets and the lab container.
+Every run goes through ansible-runner over SSH, as the notebooks' runs do.
+
+Which stack: with ASYNCLAB_SUITE set (`make test` sets it), each test worker starts a host
+set of its own, ``<suite>-gw0``, ``<suite>-gw1``... (pytest-xdist's worker names), runs its
+tests there and removes it at the end: the workers run side by side, and the developer's
+own lab is never touched. Without it, the tests use the running stack that
+ASYNCLAB_PROJECT names (`make test-integration`), and start nothing.
+
+Files whose tests share a module-scoped fixture run on one worker (``xdist_group``); the
+others' tests are spread one by one (`pytest --dist loadgroup`)."""
 import os
 import subprocess
 from pathlib import Path
@@ -7,9 +16,49 @@ from pathlib import Path
 import pytest
 
 from asynclab.errors import LabNotRunning
+from asynclab.host_set import HostSet, free_port
 from asynclab.hosts import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
+SUITE = os.environ.get("ASYNCLAB_SUITE")
+
+
+def pytest_configure(config):
+    if SUITE:
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+        os.environ["ASYNCLAB_PROJECT"] = f"{SUITE}-{worker}"
+        # make targets a test runs on its host set start its lab on this port, not .env's.
+        os.environ["LAB_PORT"] = str(free_port())
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """One worker for the tests of a module that share a module-scoped fixture."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        if "integration" in item.nodeid and _shares_a_module_fixture(item):
+            item.add_marker(pytest.mark.xdist_group(module))
+
+
+def _shares_a_module_fixture(item) -> bool:
+    fixtures = getattr(item, "_fixtureinfo", None)
+    if fixtures is None:
+        return False
+    return any(defs[-1].scope == "module" for defs in fixtures.name2fixturedefs.values() if defs)
+
+
+@pytest.fixture(scope="session")
+def host_set():
+    """This worker's own host set (ASYNCLAB_SUITE), or None: the running stack is used."""
+    if not SUITE:
+        yield None
+        return
+    hosts = HostSet(os.environ["ASYNCLAB_PROJECT"], ROOT, port=int(os.environ["LAB_PORT"]))
+    try:
+        hosts.start()
+        yield hosts
+    finally:
+        hosts.remove()
 
 
 def make(target: str, project: str, timeout: float = 300, **env) -> subprocess.CompletedProcess:
@@ -19,7 +68,7 @@ def make(target: str, project: str, timeout: float = 300, **env) -> subprocess.C
 
 
 @pytest.fixture(scope="session")
-def lab() -> Lab:
+def lab(host_set) -> Lab:
     try:
         lab = Lab.find()
     except LabNotRunning as exc:

@@ -16,6 +16,7 @@ import subprocess
 from pathlib import Path
 
 from ..cgroup_settings import EngineUnsupported, clean, stack_env, stack_files, target_image
+from ..host_set import compose_command
 from ..hosts import wait_until
 from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
@@ -27,14 +28,6 @@ START_TIMEOUT = 300
 
 class WorkerError(Exception):
     """A worker's own hosts or container failed: the lab's fault, not the student's."""
-
-
-def compose_command() -> list[str]:
-    if os.environ.get("COMPOSE"):
-        return os.environ["COMPOSE"].split()
-    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
-        return ["docker", "compose"]
-    return ["docker-compose"]
 
 
 def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
