@@ -108,7 +108,7 @@ TEST_WORKERS ?= $(shell $(PY) -c 'from asynclab.grading.parallel import worker_l
 	print(worker_limits(pending=3).count)' 2>/dev/null || echo 1)
 test: lint setup images config ## [developer] Run all tests: lint, unit (host, then lab image), then integration on TEST_WORKERS host sets of the suite's own
 	$(UNIT_IN_LAB_IMAGE)
-	ASYNCLAB_SUITE=$(PROJECT)-suite $(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup tests/unit tests/integration $(PYTEST_ARGS)
+	ASYNCLAB_SUITE=$(PROJECT)-suite $(PY) -m pytest -n $(TEST_WORKERS) tests/unit tests/integration $(PYTEST_ARGS)
 
 test-v2-vm: setup images ## [developer] Run the cgroup v2 tests in a Debian 12 VM under qemu (nsdelegate, systemd driver): slow, outside make test
 	ASYNCLAB_V2_ENGINE=vm $(PY) -m pytest tests/integration/test_cgroup_v2.py $(PYTEST_ARGS)

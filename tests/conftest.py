@@ -8,6 +8,13 @@ os.environ.setdefault("ASYNCLAB_KEEP_RUNS", "30")
 
 import pytest
 
+from .scheduling import SharedFixtureScheduling
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """`pytest -n N`: the tests that share a module fixture stay on one worker (tests/scheduling.py)."""
+    return SharedFixtureScheduling(config, log)
+
 
 @pytest.fixture(scope="session")
 def ipython_shell():

@@ -7,8 +7,8 @@ tests there and removes it at the end: the workers run side by side, and the dev
 own lab is never touched. Without it, the tests use the running stack that
 ASYNCLAB_PROJECT names (`make test-integration`), and start nothing.
 
-Files whose tests share a module-scoped fixture run on one worker (``xdist_group``); the
-others' tests are spread one by one (`pytest --dist loadgroup`)."""
+Files whose tests share a module-scoped fixture run on one worker; the others' tests are
+spread one by one (tests/scheduling.py)."""
 import os
 import subprocess
 from pathlib import Path
@@ -29,22 +29,6 @@ def pytest_configure(config):
         os.environ["ASYNCLAB_PROJECT"] = f"{SUITE}-{worker}"
         # make targets a test runs on its host set start its lab on this port, not .env's.
         os.environ["LAB_PORT"] = str(free_port())
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    """One worker for the tests of a module that share a module-scoped fixture."""
-    for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1]
-        if "integration" in item.nodeid and _shares_a_module_fixture(item):
-            item.add_marker(pytest.mark.xdist_group(module))
-
-
-def _shares_a_module_fixture(item) -> bool:
-    fixtures = getattr(item, "_fixtureinfo", None)
-    if fixtures is None:
-        return False
-    return any(defs[-1].scope == "module" for defs in fixtures.name2fixturedefs.values() if defs)
 
 
 @pytest.fixture(scope="session")
