@@ -8,12 +8,14 @@ os.environ.setdefault("ASYNCLAB_KEEP_RUNS", "30")
 
 import pytest
 
-from .scheduling import SharedFixtureScheduling
+from .scheduling import SchedulerPlugin
 
 
-def pytest_xdist_make_scheduler(config, log):
-    """`pytest -n N`: the tests that share a module fixture stay on one worker (tests/scheduling.py)."""
-    return SharedFixtureScheduling(config, log)
+def pytest_configure(config):
+    # `pytest -n N` (pytest-xdist, on the host): the tests that share a module fixture stay
+    # on one worker. The lab image, where the unit tests that need Ansible run, has no xdist.
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(SchedulerPlugin(), "asynclab-scheduling")
 
 
 @pytest.fixture(scope="session")

@@ -32,3 +32,10 @@ def scope_of(nodeid: str) -> str:
 class SharedFixtureScheduling(LoadScopeScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return scope_of(nodeid)
+
+
+class SchedulerPlugin:
+    """Registered only where pytest-xdist is (its hook is unknown to pytest without it)."""
+
+    def pytest_xdist_make_scheduler(self, config, log):
+        return SharedFixtureScheduling(config, log)
