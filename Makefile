@@ -104,7 +104,7 @@ test-integration: setup ## [developer] Run the integration tests against the run
 # The suite's integration tests run on host sets of their own, one per test worker, as many
 # at once as the cores, memory and inotify limit allow (chosen as for grading workers);
 # TEST_WORKERS=1 runs them one after the other on one set.
-TEST_WORKERS ?= $(shell $(PY) -c 'from asynclab.grading.parallel import worker_limits; \
+TEST_WORKERS ?= $(shell $(PY) -c 'from asynclab.classroom.parallel import worker_limits; \
 	print(worker_limits(pending=3).count)' 2>/dev/null || echo 1)
 test: lint setup images config ## [developer] Run all tests: lint, unit (host, then lab image), then integration on TEST_WORKERS host sets of the suite's own
 	$(UNIT_IN_LAB_IMAGE)
@@ -177,7 +177,7 @@ collect: ## [instructor] Collect submissions from the exchange, or FROM=<folder 
 	  $(AS_ROOT) rm -rf /tmp/asynclab-collect && $(AS_ROOT) mkdir -p /tmp/asynclab-collect && \
 	  docker cp "$(FROM)" $(LAB_ID):/tmp/asynclab-collect/ && \
 	  $(AS_ROOT) chown -R jovyan:jovyan /tmp/asynclab-collect && \
-	  $(IN_COURSE) python -m asynclab.grading.collect "/tmp/asynclab-collect/$$(basename "$(FROM)")" \
+	  $(IN_COURSE) python -m asynclab.classroom.collect "/tmp/asynclab-collect/$$(basename "$(FROM)")" \
 	    $(ASSIGNMENT) $(if $(FORCE),--force); \
 	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
 	fi
@@ -185,10 +185,10 @@ collect: ## [instructor] Collect submissions from the exchange, or FROM=<folder 
 autograde: $(VENV)/.installed ## [instructor] Grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
 	$(NEED_LAB)
 ifeq ($(WORKERS),0)
-	@$(IN_COURSE) python -m asynclab.grading.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \
+	@$(IN_COURSE) python -m asynclab.classroom.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \
 	  status=$$?; mkdir -p $(GRADER_OUT); docker cp $(LAB_ID):$(COURSE_IN_LAB)/autograde-report.txt $(GRADER_OUT)/ 2>/dev/null; exit $$status
 else
-	@COMPOSE="$(COMPOSE)" $(PY) -m asynclab.grading.parallel $(ASSIGNMENT) --project "$(PROJECT)" \
+	@COMPOSE="$(COMPOSE)" $(PY) -m asynclab.classroom.parallel $(ASSIGNMENT) --project "$(PROJECT)" \
 	  --course-in-lab $(COURSE_IN_LAB) --out $(GRADER_OUT) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade)
 endif

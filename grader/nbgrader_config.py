@@ -6,11 +6,11 @@ from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.preprocessors import GetGrades
 
 try:
-    from asynclab.grading.feedback import HideHiddenTests, ShortenTracebacks
+    from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
 except ImportError as missing:
     # traitlets would log the error and go on without this file: feedback would then show
     # the hidden tests and full tracebacks. Stop instead.
-    raise SystemExit("nbgrader_config.py needs asynclab.grading from the lab image (rebuild it with `make lab`): "
+    raise SystemExit("nbgrader_config.py needs asynclab.classroom from the lab image (rebuild it with `make lab`): "
                      f"{missing}") from None
 
 c = get_config()  # noqa: F821 (provided by traitlets)

@@ -6,7 +6,7 @@ import os
 import subprocess
 
 from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
-from asynclab.grading.workers import compose_command
+from asynclab.classroom.workers import compose_command
 from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS
 

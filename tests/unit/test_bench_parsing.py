@@ -2,8 +2,8 @@
 import sys
 from pathlib import Path
 
-from asynclab.grading.autograde import GRADED, NOT_GRADED, Outcome, format_report
-from asynclab.grading.parallel import report_footer
+from asynclab.classroom.autograde import GRADED, NOT_GRADED, Outcome, format_report
+from asynclab.classroom.parallel import report_footer
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
 from grading import _report  # noqa: E402

@@ -3,7 +3,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from asynclab.grading.feedback import HideHiddenTests, ShortenTracebacks
+from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
 
 HIDDEN_CALL = 'check("fire_and_forget")'
 TEST_SOURCE = "\n".join([

@@ -8,8 +8,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from asynclab.grading import autograde
-from asynclab.grading.autograde import GRADED, LAB_FAILED, NOT_GRADED, Outcome
+from asynclab.classroom import autograde
+from asynclab.classroom.autograde import GRADED, LAB_FAILED, NOT_GRADED, Outcome
 
 ASSIGNMENT = "async-basics"
 NBGRADER_FAILURE_LOG = """\

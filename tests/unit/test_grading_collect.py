@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from asynclab.grading.collect import TIMESTAMP_FORMAT, main
+from asynclab.classroom.collect import TIMESTAMP_FORMAT, main
 
 ASSIGNMENT = "async-basics"
 

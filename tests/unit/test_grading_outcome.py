@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from asynclab.grading import autograde, course, parallel, workers
-from asynclab.grading.outcome import (
+from asynclab.classroom import autograde, course, parallel, workers
+from asynclab.classroom.outcome import (
     ALREADY_GRADED,
     GRADED,
     LAB_FAILED,
@@ -33,7 +33,7 @@ def test_one_outcome_and_a_list_come_back_the_same():
 
 
 def test_the_keys_written_are_the_ones_every_version_reads():
-    # Readers before asynclab.grading.outcome took Outcome(**data): one key more breaks them.
+    # Readers before asynclab.classroom.outcome took Outcome(**data): one key more breaks them.
     assert set(json.loads(outcome_to_json(FULL))) == {"student", "status", "seconds", "detail", "score", "worker"}
 
 

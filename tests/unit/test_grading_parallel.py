@@ -6,9 +6,9 @@ real workers, with their own hosts, are in tests/integration/test_grading_course
 import threading
 import time
 
-from asynclab.grading.autograde import GRADED, LAB_FAILED, NOT_GRADED, Outcome
-from asynclab.grading.parallel import WORKER_MEMORY, WorkerLimits, grade_class, worker_limits
-from asynclab.grading.workers import WorkerError
+from asynclab.classroom.autograde import GRADED, LAB_FAILED, NOT_GRADED, Outcome
+from asynclab.classroom.parallel import WORKER_MEMORY, WorkerLimits, grade_class, worker_limits
+from asynclab.classroom.workers import WorkerError
 
 GiB = 2**30
 

@@ -127,9 +127,18 @@ def _cycle_in(group: set[str], graph: dict[str, set[str]]) -> list[str]:
 
 def test_no_import_cycles_in_asynclab():
     graph = import_graph(PACKAGE)
-    assert "asynclab.result" in graph and "asynclab.grading.autograde" in graph
+    assert "asynclab.result" in graph and "asynclab.classroom.autograde" in graph
     found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
+
+
+def test_the_learners_checks_and_the_instructors_pipeline_do_not_import_each_other():
+    """asynclab.grading runs in a learner's kernel, asynclab.classroom grades a class."""
+    graph = import_graph(PACKAGE)
+    for side, other in (("asynclab.grading", "asynclab.classroom"), ("asynclab.classroom", "asynclab.grading")):
+        crossing = {(m, i) for m, imported in graph.items() if m.startswith(side)
+                    for i in imported if i.startswith(other)}
+        assert not crossing, crossing
 
 
 # ---- the checker itself ----------------------------------------------------------------

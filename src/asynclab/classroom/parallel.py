@@ -1,6 +1,6 @@
 """Grade a class in parallel, each worker on its own private set of hosts (host side).
 
-    python -m asynclab.grading.parallel ASSIGNMENT [--workers N] [--student ID ...] [--regrade]
+    python -m asynclab.classroom.parallel ASSIGNMENT [--workers N] [--student ID ...] [--regrade]
 
 The instructor's course stays in the lab container. This command asks it which students
 to grade (and backs up the gradebook), starts the workers (see workers.py), hands each
@@ -102,7 +102,7 @@ class Course:
 
     def python(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
         return subprocess.run(["docker", "exec", "-u", "jovyan", "-w", self.path, self.container, "python", "-m",
-                               "asynclab.grading.course", *args], capture_output=True, text=True, timeout=timeout)
+                               "asynclab.classroom.course", *args], capture_output=True, text=True, timeout=timeout)
 
     def plan(self, assignment: str, students: list[str], regrade: bool) -> dict:
         chosen = [a for s in students for a in ("--student", s)]
@@ -192,7 +192,7 @@ def report_footer(kept: list[Outcome], outcomes: list[Outcome], wall: float, wor
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asynclab.grading.parallel", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m asynclab.classroom.parallel", description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment")
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--regrade", action="store_true", help="grade again what an earlier run already graded")

@@ -109,7 +109,7 @@ class Worker:
         copy_between(lab, course_in_lab, [f"submitted/{student}/{assignment}"], self.grader, COURSE)
         report = f"/tmp/outcome-{student}.json"
         subprocess.run(["docker", "exec", "-u", "jovyan", "-w", COURSE, self.grader, "python", "-m",
-                        "asynclab.grading.autograde", assignment, "--student", student, "--regrade",
+                        "asynclab.classroom.autograde", assignment, "--student", student, "--regrade",
                         "--timeout", str(timeout), "--json", report],
                        capture_output=True, text=True, timeout=timeout + 120)
         shown = subprocess.run(["docker", "exec", self.grader, "cat", report], capture_output=True, text=True)

@@ -1,6 +1,6 @@
 """Grade every submission of an assignment, one student at a time, and say how each went.
 
-    python -m asynclab.grading.autograde ASSIGNMENT [--student ID ...] [--course DIR]
+    python -m asynclab.classroom.autograde ASSIGNMENT [--student ID ...] [--course DIR]
 
 First the lab must be usable: all five hosts answer a ping, otherwise nothing is graded
 (a host that is down would fail every answer, and that is the lab's fault). Then each
@@ -30,7 +30,7 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-# Outcome and its statuses (asynclab.grading.outcome) are imported from here as well.
+# Outcome and its statuses (asynclab.classroom.outcome) are imported from here as well.
 from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcomes_to_json
 
 BACKUPS = "gradebook-backups"
@@ -233,7 +233,8 @@ def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") ->
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asynclab.grading.autograde", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m asynclab.classroom.autograde",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("assignment", help="the assignment id, e.g. async-basics")
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")

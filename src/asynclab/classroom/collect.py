@@ -1,6 +1,6 @@
 """Import submissions handed in outside nbgrader's exchange (a folder or a .zip).
 
-    python -m asynclab.grading.collect SOURCE ASSIGNMENT [--course DIR] [--force]
+    python -m asynclab.classroom.collect SOURCE ASSIGNMENT [--course DIR] [--force]
 
 Each submission lands in ``<course>/submitted/<student>/<assignment>/`` with nbgrader's
 ``timestamp.txt`` (the newest modification time of the student's files, UTC), ready for
@@ -201,7 +201,7 @@ def collect(source: Path, assignment: str, course: Path, force: bool = False) ->
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asynclab.grading.collect", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m asynclab.classroom.collect", description=__doc__.split("\n\n")[0])
     parser.add_argument("source", type=Path, help="a folder or a .zip of submissions")
     parser.add_argument("assignment", help="the assignment id, e.g. async-basics")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")

@@ -1,7 +1,7 @@
 """The instructor's course folder, as the parallel grader uses it (run inside the lab).
 
-    python -m asynclab.grading.course plan ASSIGNMENT [--student ID ...] [--regrade]
-    python -m asynclab.grading.course import ASSIGNMENT STUDENT
+    python -m asynclab.classroom.course plan ASSIGNMENT [--student ID ...] [--regrade]
+    python -m asynclab.classroom.course import ASSIGNMENT STUDENT
 
 ``plan`` checks the submissions, backs up the gradebook, and prints (JSON) which students
 to grade and which earlier grades are kept. ``import`` takes a submission that a worker
@@ -94,7 +94,7 @@ def import_graded(course: Path, assignment: str, student: str) -> Outcome:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asynclab.grading.course", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m asynclab.classroom.course", description=__doc__.split("\n\n")[0])
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")
     commands = parser.add_subparsers(dest="command", required=True)
     planning = commands.add_parser("plan", help="check the submissions, back up the gradebook, list what to grade")
