@@ -20,7 +20,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from asynclab.classroom.workers import compose_command as compose  # noqa: E402
+from asynclab.host_set import compose_command as compose  # noqa: E402
 from grading import class_grading  # noqa: E402
 from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402

@@ -9,29 +9,17 @@ from __future__ import annotations
 import io
 import os
 import tarfile
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import HostControlUnavailable, LabError, LabNotRunning
 from .inventory import ANSIBLE_CFG, GROUPS_FILE, LAB_HOSTS as TARGETS, Target, in_lab_container
+from .waiting import wait_until
 
 ROLE_LABEL = "org.asynclab.role"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "asynclab"
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.5, what: str = "condition"):
-    """Call predicate until it returns something truthy; raise TimeoutError after timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise TimeoutError(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(interval)
 
 
 @dataclass

@@ -2,7 +2,7 @@
 import time
 
 from asynclab import run_playbook
-from asynclab.hosts import wait_until
+from asynclab.waiting import wait_until
 
 HOSTS = ["app1", "db1", "web1", "web2", "web3"]
 

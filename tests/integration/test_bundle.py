@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 from asynclab import run_playbook
-from asynclab.classroom.workers import compose_command
 from asynclab.errors import LabNotRunning
+from asynclab.host_set import compose_command
 from asynclab.hosts import Lab
 
 from .conftest import ROOT

@@ -5,7 +5,7 @@ import tarfile
 
 import pytest
 
-from asynclab.hosts import wait_until
+from asynclab.waiting import wait_until
 
 from .conftest import ROOT
 

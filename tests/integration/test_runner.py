@@ -10,8 +10,9 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning, UnknownHostPattern
-from asynclab.hosts import Lab, wait_until
+from asynclab.hosts import Lab
 from asynclab.runner import runs_dir
+from asynclab.waiting import wait_until
 
 LONG_POLL = """
 - hosts: web1

@@ -6,9 +6,9 @@ import os
 import subprocess
 
 from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
-from asynclab.classroom.workers import compose_command
-from asynclab.hosts import wait_until
+from asynclab.host_set import compose_command
 from asynclab.inventory import LAB_HOSTS
+from asynclab.waiting import wait_until
 
 from .cgroup_parents import parents_left
 from .conftest import ROOT, make

@@ -26,9 +26,10 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..host_set import compose_command
 from .autograde import REPORT_NAME, format_report
 from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcome_from_json
-from .workers import Worker, WorkerError, compose_command
+from .workers import Worker, WorkerError
 
 WORKER_MEMORY = 1536 * 2**20  # bytes one worker needs (six containers and a kernel), measured with make bench
 MEMORY_RESERVE = 1024 * 2**20

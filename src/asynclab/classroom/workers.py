@@ -11,19 +11,15 @@ exec``; nothing is written on this machine. Host side only (needs the Docker CLI
 """
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
-from ..cgroup_settings import EngineUnsupported, clean, stack_env, stack_files, target_image
-from ..host_set import compose_command
-from ..hosts import wait_until
+from ..host_set import START_TIMEOUT, HostSet, HostSetError
 from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
 TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
 HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
 COURSE = "/home/jovyan/grading"  # in the worker's grader container
-START_TIMEOUT = 300
 
 
 class WorkerError(Exception):
@@ -53,17 +49,15 @@ def copy_between(source: str, source_dir: str, paths: list[str], dest: str, dest
 
 
 class Worker:
-    """One private set of hosts and its grader container."""
+    """One private set of hosts (a HostSet with docker-compose.grading.yml on top) and its
+    grader container."""
 
     def __init__(self, number: int, main_project: str, root: Path, compose: list[str] | None = None):
         self.number = number
         self.root = root  # the lab's folder: docker-compose.yml, .env, scripts/
         self.project = f"{main_project}-grade{number}"
         self.grader = f"{self.project}-grader"
-        self._not_ready: list[str] = []
-        self.compose = (compose or compose_command()) + [
-            *stack_files(root), "-f", str(root / "docker-compose.grading.yml"), "-p", self.project]
-        self.env = dict(os.environ, **stack_env(self.project))
+        self.hosts = HostSet(self.project, root, compose=compose, files=(root / "docker-compose.grading.yml",))
 
     def __str__(self) -> str:
         return f"worker {self.number}"
@@ -71,36 +65,15 @@ class Worker:
     def start(self, lab: str, course_in_lab: str, assignment: str) -> None:
         """Start the hosts and the grader, and give the grader the course (config, source, gradebook)."""
         self.stop()  # leftovers of an interrupted run
-        _run(self.compose + ["up", "-d", "--no-build", *TARGETS], timeout=START_TIMEOUT, cwd=self.root, env=self.env)
         try:
-            wait_until(self._hosts_ready, START_TIMEOUT, 1.0, what=f"{self}'s hosts")
-        except TimeoutError:
-            raise WorkerError(f"{self}'s hosts did not become ready: {'; '.join(self._not_ready)} (a host stuck in "
-                              "'systemd: initializing' often means the machine ran out of inotify "
-                              "instances: raise fs.inotify.max_user_instances, or grade with fewer "
-                              "WORKERS)") from None
-        _run(self.compose + ["run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity"],
-             cwd=self.root, env=self.env)
+            # The grading file switches the periodic health checks off: the targets are
+            # probed with their own check, once, here.
+            self.hosts.start(services=TARGETS, ready=HOSTS, timeout=START_TIMEOUT)
+            self.hosts.compose_run("run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity")
+        except HostSetError as exc:
+            raise WorkerError(f"{self}'s hosts did not become ready: {exc}") from None
         copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
                      self.grader, COURSE)
-
-    def _hosts_ready(self) -> bool:
-        """True when lab-health (the lab's own health check) passes on every host."""
-        listed = subprocess.run(["docker", "ps", "--filter", f"label=com.docker.compose.project={self.project}",
-                                 "--format", '{{.Label "com.docker.compose.service"}} {{.ID}}'],
-                                capture_output=True, text=True).stdout
-        running = dict(line.split() for line in listed.splitlines() if len(line.split()) == 2)
-        self._not_ready = []
-        for host in HOSTS:
-            if host not in running:
-                self._not_ready.append(f"{host}: not running")
-                continue
-            check = subprocess.run(["docker", "exec", running[host], "/usr/local/sbin/lab-health"],
-                                   capture_output=True, text=True, timeout=30)
-            if check.returncode != 0:
-                said = (check.stdout.strip() or check.stderr.strip()).splitlines()
-                self._not_ready.append(f"{host}: {said[-1] if said else 'not ready'}")
-        return not self._not_ready
 
     def grade(self, lab: str, course_in_lab: str, assignment: str, student: str,
               timeout: float) -> tuple[Outcome, bool]:
@@ -130,10 +103,6 @@ class Worker:
         return outcome, executed
 
     def stop(self) -> None:
+        """Remove the grader, the hosts and the cgroup parents they left."""
         subprocess.run(["docker", "rm", "-f", self.grader], capture_output=True)
-        subprocess.run(self.compose + ["down", "--volumes", "--remove-orphans", "--timeout", "5"],
-                       capture_output=True, cwd=self.root, env=self.env, timeout=300)
-        try:
-            clean(self.project, target_image(self.root))
-        except EngineUnsupported:
-            pass  # an empty folder left behind harms nothing: the next start of this worker reuses it
+        self.hosts.remove()
