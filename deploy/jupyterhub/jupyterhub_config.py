@@ -99,7 +99,7 @@ c.Spawner.http_timeout = 120
 
 # ---- each learner's targets (lab_spawner.LabSpawner) ----------------------------------------------
 c.LabSpawner.target_image = setting("ASYNCLAB_TARGET_IMAGE", "asynclab/target:0.1.0")
-c.LabSpawner.target_mem_limit = "384m"
-c.LabSpawner.target_pids_limit = 512
+# The limits of each target are docker-compose.yml's (LAB_TARGET_MEM_LIMIT and LAB_TARGET_PIDS_LIMIT in the
+# hub's environment change them), unless c.LabSpawner.target_mem_limit / target_pids_limit are set here.
 c.LabSpawner.targets_timeout = 240
 c.LabSpawner.exchange_volume = EXCHANGE_VOLUME

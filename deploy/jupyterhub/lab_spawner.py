@@ -23,8 +23,10 @@ class LabSpawner(DockerSpawner):
     """A lab server per learner, each with its own five SSH targets and releases stand-in."""
 
     target_image = Unicode("asynclab/target:0.1.0", config=True, help="Image of the five SSH targets.")
-    target_mem_limit = Unicode("384m", config=True, help="Memory limit of each target.")
-    target_pids_limit = Int(512, config=True, help="Process limit of each target.")
+    target_mem_limit = Unicode("", config=True, help="Memory limit of each target (e.g. '384m'); empty: "
+                               "docker-compose.yml's, which is LAB_TARGET_MEM_LIMIT or 384m.")
+    target_pids_limit = Int(0, config=True, help="Process limit of each target; 0: docker-compose.yml's, which is "
+                            "LAB_TARGET_PIDS_LIMIT or 512.")
     targets_timeout = Float(240, config=True, help="Seconds a learner's targets may take to become healthy.")
     exchange_volume = Unicode("labhub-exchange", config=True, help="Volume of nbgrader's shared exchange.")
 

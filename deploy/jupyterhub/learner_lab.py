@@ -1,16 +1,20 @@
 """One learner's private lab on a Docker engine: the five SSH targets and the releases
 stand-in on a network of their own, reached with an SSH key pair made for this learner.
 
-These are the containers of the compose stack (docker-compose.yml: keygen, web1 web2 web3
-db1 app1, releases), made through the Docker SDK so that the hub can give each learner
-their own set. No port is published, nothing is privileged, no container gets the Docker
-socket. Every object carries the label LEARNER_LABEL, so what belongs to a learner can be
-listed and removed.
+These are the containers of the compose stack, made through the Docker SDK so that the hub
+can give each learner their own set. Their settings (image, entrypoint, tmpfs, limits,
+health checks, restart policy) come from docker-compose.yml itself (keygen, the x-target
+anchor of web1 … app1, releases) through asynclab.compose_spec: there is no second copy of
+them here, only the per-learner names, volumes, network and labels. No port is published,
+nothing is privileged, no container gets the Docker socket. Every object carries the label
+LEARNER_LABEL, so what belongs to a learner can be listed and removed.
 """
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -26,18 +30,23 @@ from asynclab.cgroup_settings import (
     sdk_settings,
     service_settings,
 )
-from asynclab.hosts import wait_until
+from asynclab.compose_spec import sdk_settings as compose_settings, services
 from asynclab.inventory import LAB_HOSTS as TARGETS
+from asynclab.waiting import wait_until
 
 LEARNER_LABEL = "org.asynclab.hub.learner"
 PART_LABEL = "org.asynclab.hub.part"
 SAFE_NAME = re.compile(r"^[a-z0-9_.-]+$")  # always after the prefix
-SECOND = 1_000_000_000  # Docker's health check times are in nanoseconds
-RELEASES_HEALTH = {
-    "test": ["CMD", "python3", "-c", "import ssl, urllib.request; urllib.request.urlopen("
-             "'https://127.0.0.1/health', context=ssl._create_unverified_context(), timeout=3)"],
-    "interval": 3 * SECOND, "timeout": 5 * SECOND, "retries": 20,
-}
+HERE = Path(__file__).resolve().parent
+
+
+def compose_file() -> Path:
+    """docker-compose.yml: $ASYNCLAB_COMPOSE_FILE, the hub image's copy beside this file, or
+    the repository's."""
+    if os.environ.get("ASYNCLAB_COMPOSE_FILE"):
+        return Path(os.environ["ASYNCLAB_COMPOSE_FILE"])
+    beside = HERE / "docker-compose.yml"
+    return beside if beside.exists() else HERE.parents[1] / "docker-compose.yml"
 
 
 class LearnerLabError(RuntimeError):
@@ -53,13 +62,27 @@ class LearnerLab:
     client: Any = None  # docker.DockerClient; only create/wait/remove need it
     lab_image: str = "asynclab/lab:0.1.0"
     target_image: str = "asynclab/target:0.1.0"
-    target_mem_limit: str = "384m"
-    target_pids_limit: int = 512
+    target_mem_limit: str = ""  # empty: docker-compose.yml's LAB_TARGET_MEM_LIMIT default
+    target_pids_limit: int = 0  # 0: docker-compose.yml's LAB_TARGET_PIDS_LIMIT default
 
     def __post_init__(self):
         if not SAFE_NAME.match(self.learner):
             raise ValueError(f"learner name {self.learner!r} is not Docker-safe (use a-z, 0-9, '-', '_', '.')")
         self._engine = None
+        self._services = None
+
+    def spec(self, service: str) -> dict:
+        """The SDK settings of a compose service, with this hub's images and target limits."""
+        if self._services is None:
+            env = dict(os.environ)
+            if self.target_mem_limit:
+                env["LAB_TARGET_MEM_LIMIT"] = self.target_mem_limit
+            if self.target_pids_limit:
+                env["LAB_TARGET_PIDS_LIMIT"] = str(self.target_pids_limit)
+            self._services = services(compose_file(), env)
+        settings = compose_settings(self._services[service], service)
+        settings["image"] = self.target_image if service in TARGETS else self.lab_image
+        return settings
 
     # ---- names ---------------------------------------------------------------------------
     @property
@@ -111,8 +134,7 @@ class LearnerLab:
 
     def _make_keys(self) -> None:
         keygen = self.client.containers.run(
-            self.lab_image, name=self.container("keygen"), user="root",
-            entrypoint=["/usr/local/lib/lab/keygen.sh", "/keys", "/trust"],
+            **self.spec("keygen"), name=self.container("keygen"),
             volumes={self.keys_volume: {"bind": "/keys", "mode": "rw"},
                      self.trust_volume: {"bind": "/trust", "mode": "rw"}},
             network_mode="none", labels=self._labels("keygen"), detach=True)
@@ -130,11 +152,9 @@ class LearnerLab:
 
     def _run_releases(self) -> None:
         self.client.containers.run(
-            self.lab_image, name=self.container("releases"), hostname="releases", user="root",
-            entrypoint=["python3", "/usr/local/lib/lab/releases-server.py"],
+            **self.spec("releases"), name=self.container("releases"), hostname="releases",
             volumes={self.keys_volume: {"bind": "/keys", "mode": "ro"}},
-            healthcheck=RELEASES_HEALTH, mem_limit="128m", pids_limit=64,
-            restart_policy={"Name": "unless-stopped"}, labels=self._labels("releases"), detach=True,
+            labels=self._labels("releases"), detach=True,
             **self._on_network(["releases", "releases.example.com"]))
 
     def _engine_settings(self):
@@ -165,17 +185,14 @@ class LearnerLab:
         return removed(said.decode())
 
     def _run_target(self, host: str) -> None:
-        # systemd is PID 1: tmpfs on /run and /run/lock, its own cgroup writable and nothing
-        # else, no privileges, no added capability.
+        # systemd is PID 1: docker-compose.yml's tmpfs, limits and stop signal, its own cgroup
+        # writable and nothing else, no privileges, no added capability.
         cgroups = self._cgroups(host)
         volumes = cgroups.pop("volumes", {})
         volumes[self.trust_volume] = {"bind": "/etc/lab-trust", "mode": "ro"}
         self.client.containers.run(
-            self.target_image, name=self.container(host), hostname=host,
-            tmpfs={"/run": "", "/run/lock": ""}, volumes=volumes, **cgroups,
-            stop_signal="SIGRTMIN+3", mem_limit=self.target_mem_limit, pids_limit=self.target_pids_limit,
-            restart_policy={"Name": "unless-stopped"}, labels=self._labels(host), detach=True,
-            **self._on_network([host]))
+            **self.spec(host), name=self.container(host), volumes=volumes, **cgroups,
+            labels=self._labels(host), detach=True, **self._on_network([host]))
 
     def health(self) -> dict[str, str]:
         """Health of the targets and releases: healthy, starting, unhealthy, exited, missing."""

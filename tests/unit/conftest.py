@@ -2,6 +2,12 @@
 which only the lab image has (the host's Python may be older than ansible-core allows):
 `make test-unit` runs them there, in a container of that image, and deselects them here."""
 import importlib.util
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -14,3 +20,13 @@ def pytest_collection_modifyitems(config, items):
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
 
+
+
+@pytest.fixture(scope="session")
+def compose_cli() -> list[str]:
+    """Compose v2's CLI: the plugin `make setup` installs in the virtualenv, or the machine's."""
+    for candidate in sorted((ROOT / ".venv").glob("lib/python*/site-packages/compose/docker-compose")):
+        return [str(candidate)]
+    if subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+        return ["docker", "compose"]
+    pytest.skip("no Compose v2 here (make setup installs it)")

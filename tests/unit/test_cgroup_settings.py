@@ -99,19 +99,10 @@ def test_the_sdk_gets_the_same_settings_as_compose():
                                "/sys/fs/cgroup/labhubann_db1": {"bind": "/sys/fs/cgroup/labhubann_db1", "mode": "rw"}}}
 
 
-def _compose_binary():
-    for candidate in sorted((ROOT / ".venv").glob("lib/python*/site-packages/compose/docker-compose")):
-        return [str(candidate)]
-    found = subprocess.run(["docker", "compose", "version"], capture_output=True)
-    return ["docker", "compose"] if found.returncode == 0 else None
-
-
 @pytest.mark.parametrize("kind", [engine(1), engine(2), engine(2, "systemd"), engine(2, "systemd", "28.0.0")],
                          ids=["v1", "v2-cgroupfs", "v2-systemd", "v2-engine28"])
-def test_compose_lays_the_file_over_the_stack_for_each_project(tmp_path, kind):
-    compose = _compose_binary()
-    if compose is None:
-        pytest.skip("no Compose v2 here (make setup installs it)")
+def test_compose_lays_the_file_over_the_stack_for_each_project(tmp_path, kind, compose_cli):
+    compose = compose_cli
     (tmp_path / OVERRIDE).write_text(override_text(kind))
     for name in ("docker-compose.yml", ".env.example"):
         (tmp_path / name).write_text((ROOT / name).read_text())
@@ -133,10 +124,8 @@ def test_compose_lays_the_file_over_the_stack_for_each_project(tmp_path, kind):
     assert writable and all("classa_web1" in t for t in writable)
 
 
-def test_without_a_name_compose_says_to_run_make_config(tmp_path):
-    compose = _compose_binary()
-    if compose is None:
-        pytest.skip("no Compose v2 here (make setup installs it)")
+def test_without_a_name_compose_says_to_run_make_config(tmp_path, compose_cli):
+    compose = compose_cli
     (tmp_path / OVERRIDE).write_text(override_text(engine(2)))
     (tmp_path / "docker-compose.yml").write_text((ROOT / "docker-compose.yml").read_text())
     done = subprocess.run([*compose, *stack_files(tmp_path), "config"], cwd=tmp_path,

@@ -95,15 +95,25 @@ def test_learners_never_see_the_course_sources_instructors_do(config, spawner_mo
     assert not [m for m in instructor.mount_binds if m["Target"].startswith("/opt/lab/course")]
 
 
-def test_network_and_resource_limits(config):
+def test_network_and_resource_limits(config, spawner_module, monkeypatch):
+    monkeypatch.delenv("LAB_TARGET_MEM_LIMIT", raising=False)
+    monkeypatch.delenv("LAB_TARGET_PIDS_LIMIT", raising=False)
     assert config.DockerSpawner.network_name == "labhub"
     assert config.DockerSpawner.prefix == "labhub"
     assert config.DockerSpawner.remove is True
     assert config.DockerSpawner.mem_limit == "1G"
     assert config.DockerSpawner.cpu_limit == 1.0
     assert config.DockerSpawner.extra_host_config["pids_limit"] == 512
-    assert config.LabSpawner.target_mem_limit == "384m"
-    assert config.LabSpawner.target_pids_limit == 512
+    # Each target's limits: docker-compose.yml's, given to the container the hub makes.
+    from learner_lab import LearnerLab
+
+    spawner = spawner_module.LabSpawner
+    lab = LearnerLab(learner="ann", target_mem_limit=config.LabSpawner.get("target_mem_limit",
+                                                                             spawner.target_mem_limit.default_value),
+                     target_pids_limit=config.LabSpawner.get("target_pids_limit",
+                                                             spawner.target_pids_limit.default_value))
+    assert lab.spec("web1")["mem_limit"] == 384 * 2**20
+    assert lab.spec("web1")["pids_limit"] == 512
     # The targets' cgroups are not a setting: they follow the engine (asynclab.cgroup_settings).
     assert "cgroup_mount" not in config.LabSpawner
 
