@@ -70,12 +70,10 @@ class PlaybookMagics(Magics):
         # A cell's text is YAML: never let it be taken for a file name.
         text = cell if "\n" in cell else cell + "\n"
         try:
-            load_playbook(text)
+            playbook = load_playbook(text)
         except PlaybookSyntaxError as exc:
-            # Count lines as the learner sees them: the %%playbook line is line 1.
-            line = exc.line + 1 if exc.line is not None else None
-            raise PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column) from None
-        result = run_playbook(text, config=config)
+            raise in_cell(exc) from None
+        result = run_playbook(playbook, config=config)
         self.shell.user_ns[args.name] = result
         show_result(result, timeline=not args.no_timeline)
         if not result.ok and not args.allow_fail:
@@ -93,13 +91,18 @@ class PlaybookMagics(Magics):
         try:
             answer = run_exercise(args.exercise, text, progress="none" if args.quiet else "auto")
         except PlaybookSyntaxError as exc:
-            line = exc.line + 1 if exc.line is not None else None
-            error = PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column)
+            error = in_cell(exc)
             ANSWERS[args.exercise].problem = error.message  # the feedback counts lines as the cell does
             raise error from None
         if answer.result is not None:
             self.shell.user_ns[args.name] = answer.result
             show_result(answer.result, timeline=not args.no_timeline)
+
+
+def in_cell(exc: PlaybookSyntaxError) -> PlaybookSyntaxError:
+    """A YAML error with its line counted as the learner sees the cell: the %%playbook line is line 1."""
+    line = exc.line + 1 if exc.line is not None else None
+    return PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column)
 
 
 def show_result(result, timeline: bool = True) -> None:

@@ -28,7 +28,10 @@ def _looks_like_path(source: str) -> bool:
 
 
 def load_playbook(source) -> Playbook:
-    """Load a playbook from YAML text, a path, or a list of plays (dicts)."""
+    """Load a playbook from YAML text, a path, or a list of plays (dicts). A Playbook that is
+    already loaded is returned as it is: its text is parsed once."""
+    if isinstance(source, Playbook):
+        return source
     if isinstance(source, Path) or (isinstance(source, str) and _looks_like_path(source)):
         path = Path(os.path.expanduser(str(source)))
         if not path.is_file():

@@ -136,7 +136,8 @@ def _prepare_dir(playbook_text: str) -> Path:
 
 
 def run_playbook(source, target: Target | None = None, config: RunConfig | None = None, **overrides) -> RunResult:
-    """Run a playbook (YAML text, list of plays, or path) on the lab; return a RunResult.
+    """Run a playbook (YAML text, list of plays, path, or a Playbook already loaded) on the lab;
+    return a RunResult.
 
     Keyword overrides are RunConfig fields, e.g. ``timeout=60, extravars={"n": 3}``.
     """

@@ -59,14 +59,15 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         print(answer.problem)
         return answer
     try:
-        answer.plays = load_playbook(text).plays
+        playbook = load_playbook(text)  # parsed once: the run takes it as it is
+        answer.plays = playbook.plays
         # A host or group the lab does not have is refused before the hosts are touched
         # (where Ansible is: in the lab or a grading worker; from the host the lab refuses it).
         if in_lab_container() or ansible_installed():
             lab_target().check_patterns(host_patterns(answer.plays))
         hostprobe.prepare(spec.workloads_by_host())
         config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
-        answer.result = run_playbook(text, config=config)
+        answer.result = run_playbook(playbook, config=config)
     except LabError as exc:
         # The learner's to fix (YAML, an unknown group...) or the lab's (a host down).
         answer.status = "lab-failed" if exc.fault == "lab" else "invalid"

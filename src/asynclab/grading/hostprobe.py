@@ -12,8 +12,6 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import yaml
-
 from ..errors import LabEnvironmentError
 from ..inventory import LAB_HOSTS
 from ..records import parse_time
@@ -97,7 +95,7 @@ def _quiet_run(plays, timeout: float, what: str):
     """Run one of the lab's own playbooks with no output at all (grading cells must stay clean)."""
     sink = io.StringIO()
     with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        result = run_playbook(yaml.safe_dump(plays, sort_keys=False), timeout=timeout, progress="none")
+        result = run_playbook(plays, timeout=timeout, progress="none")
     down = result.unreachable_hosts
     if down or result.status == "timeout":
         names = ", ".join(down) if down else "the hosts"
