@@ -1,5 +1,6 @@
 import importlib.util
 import os
+from pathlib import Path
 
 import matplotlib
 
@@ -9,6 +10,8 @@ os.environ.setdefault("ASYNCLAB_KEEP_RUNS", "30")
 import pytest
 
 from .scheduling import SchedulerPlugin
+
+PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"  # the tests' playbooks, one file each
 
 
 def pytest_configure(config):

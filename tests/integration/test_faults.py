@@ -19,9 +19,10 @@ import pytest
 from asynclab import run_playbook
 from asynclab.errors import PlaybookFailed
 from asynclab.grading import EXERCISES
-from asynclab.hosts import wait_until
 from asynclab.inventory import LAB_HOSTS
+from asynclab.waiting import wait_until
 
+from ..conftest import PLAYBOOKS
 from .conftest import ROOT, make
 
 CELLS_SEEN = ROOT / "test-artifacts" / "fault-cells.json"  # what each cell showed, and its time
@@ -43,22 +44,7 @@ def put_file(container, path: str, text: str) -> None:
 
 # ---- a target killed in the middle of a run ------------------------------------------------
 
-JOBS_ON_ALL = """
-- hosts: all
-  gather_facts: false
-  tasks:
-    - name: Launch
-      command: /opt/long_task.sh --seconds 12
-      async: 120
-      poll: 0
-      register: job
-    - name: Wait
-      async_status: {jid: "{{ job.ansible_job_id }}"}
-      register: st
-      until: st is finished
-      retries: 60
-      delay: 2
-"""
+JOBS_ON_ALL = PLAYBOOKS / "jobs_on_all.yml"
 
 
 def test_a_host_killed_mid_run_is_the_labs_fault_and_make_reset_brings_it_back(clean_lab):

@@ -133,3 +133,18 @@ def test_a_failed_async_status_marks_its_job_failed_even_without_rc():
     folder.feed({"event": "runner_on_failed", "event_data": dict(check, res=failed)})
     (job,) = folder.result.jobs
     assert job.status == "failed" and job.finished
+
+
+def test_every_recorded_run_has_its_playbook_and_shows_its_tasks():
+    """The event fixtures are re-recorded from tests/playbooks/record/ (fixtures/record.py):
+    each one's playbook is there, and every task it names is in the recording."""
+    import yaml
+
+    folder = Path(__file__).resolve().parents[1] / "playbooks" / "record"
+    recorded = sorted(p.stem for p in FIXTURES.glob("*.jsonl"))
+    assert recorded == sorted(p.stem for p in folder.glob("*.yml"))
+    for name in recorded:
+        plays = yaml.safe_load((folder / f"{name}.yml").read_text())
+        named = {task["name"] for play in plays for task in play["tasks"] if "name" in task}
+        seen = {e["event_data"].get("task") for e in load_events(FIXTURES / f"{name}.jsonl")}
+        assert named <= seen, f"{name}: {named - seen} not in the recording"
