@@ -25,7 +25,7 @@ UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /sr
 	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
 	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
 
-.PHONY: help setup config images lab up down reset status url logs lint test test-unit test-integration test-v2-vm clean purge
+.PHONY: help setup config images lab up down reset status url logs lint hooks test test-unit test-integration test-v2-vm clean purge
 
 help: ## [learner] Show this help, by reader
 	@for reader in learner instructor admin developer; do \
@@ -90,8 +90,12 @@ url: ## [learner] Print the lab's address with its token again
 logs: ## [learner] Follow the lab's logs
 	$(COMPOSE) logs -f --tail=50
 
-lint: setup ## [developer] Check the Python code with ruff (settings: [tool.ruff] in pyproject.toml)
+lint: setup ## [developer] Check the Python code with ruff, lint and format (settings: [tool.ruff] in pyproject.toml)
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+hooks: setup ## [developer] Install the git hooks of .pre-commit-config.yaml (ruff, notebooks without outputs)
+	$(VENV)/bin/pre-commit install
 
 test-unit: setup images ## [developer] Run the unit tests: on the host, then those that need Ansible in the lab image (no stack needed)
 	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
