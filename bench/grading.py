@@ -5,6 +5,7 @@ the solution (every exercise runs on the hosts), one in four the blank release. 
 go through the real `make release`, `make collect` and `make autograde` on a temporary
 course in the running lab.
 """
+
 from __future__ import annotations
 
 import re
@@ -25,8 +26,9 @@ ROW = re.compile(r"^(\S+)\s+graded\s+([\d.]+) s\s")
 
 def _make(root: Path, target: str, settings: list[str], *extra: str) -> tuple[float, str]:
     started = time.monotonic()
-    done = subprocess.run(["make", "--no-print-directory", target, *settings, *extra], cwd=root,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["make", "--no-print-directory", target, *settings, *extra], cwd=root, capture_output=True, text=True
+    )
     took = time.monotonic() - started
     if done.returncode != 0 and target != "autograde":
         raise SystemExit(f"make {target} failed:\n{done.stdout[-1500:]}\n{done.stderr[-1500:]}")
@@ -48,14 +50,22 @@ def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
     run = uuid.uuid4().hex[:8]
     course = f"/tmp/bench-{run}"
     out = Path(tempfile.mkdtemp(prefix="bench-grading-"))
-    settings = [f"COURSE_IN_LAB={course}/course", f"EXCHANGE={course}/exchange", f"GRADER_OUT={out}",
-                f"ASSIGNMENT={ASSIGNMENT}", f"COMPOSE_PROJECT_NAME={project}"]
+    settings = [
+        f"COURSE_IN_LAB={course}/course",
+        f"EXCHANGE={course}/exchange",
+        f"GRADER_OUT={out}",
+        f"ASSIGNMENT={ASSIGNMENT}",
+        f"COMPOSE_PROJECT_NAME={project}",
+    ]
     subprocess.run(["docker", "exec", "-u", "jovyan", lab, "mkdir", "-p", course], check=True)
     try:
         _make(root, "release", settings)
         blank = out / "blank.ipynb"
-        subprocess.run(["docker", "cp", f"{lab}:{course}/course/release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", str(blank)],
-                       check=True, capture_output=True)
+        subprocess.run(
+            ["docker", "cp", f"{lab}:{course}/course/release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", str(blank)],
+            check=True,
+            capture_output=True,
+        )
         solution = root / "grader" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         subs = out / "submissions"
         kinds = {}
@@ -82,16 +92,25 @@ def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
     per_submission = statistics.median(full)
     inherent = sum(e.longest_job for e in EXERCISES.values())
     return {
-        "autograde": {"per_submission_s": round(per_submission, 1), "inherent_s": round(inherent, 1),
-                      "ratio": round(per_submission / inherent, 2),
-                      "blank_submission_s": round(statistics.median(
-                          [s for student, s in seq_times.items() if kinds.get(student) == "blank"] or [0]), 1)},
-        "class_grading": {"submissions": submissions, "solutions": sum(k == "solution" for k in kinds.values()),
-                          "blanks": sum(k == "blank" for k in kinds.values()),
-                          "sequential_s": round(sequential_s, 1), "parallel_s": round(parallel_s, 1),
-                          "workers": workers, "speedup": round(sequential_s / parallel_s, 2),
-                          # Cores kept busy on average (the whole machine, the idle lab included).
-                          "sequential_cores_busy": round(seq_busy / sequential_s, 2),
-                          "parallel_cores_busy": round(par_busy / parallel_s, 2),
-                          "graded": {"sequential": seq_graded, "parallel": par_graded}},
+        "autograde": {
+            "per_submission_s": round(per_submission, 1),
+            "inherent_s": round(inherent, 1),
+            "ratio": round(per_submission / inherent, 2),
+            "blank_submission_s": round(
+                statistics.median([s for student, s in seq_times.items() if kinds.get(student) == "blank"] or [0]), 1
+            ),
+        },
+        "class_grading": {
+            "submissions": submissions,
+            "solutions": sum(k == "solution" for k in kinds.values()),
+            "blanks": sum(k == "blank" for k in kinds.values()),
+            "sequential_s": round(sequential_s, 1),
+            "parallel_s": round(parallel_s, 1),
+            "workers": workers,
+            "speedup": round(sequential_s / parallel_s, 2),
+            # Cores kept busy on average (the whole machine, the idle lab included).
+            "sequential_cores_busy": round(seq_busy / sequential_s, 2),
+            "parallel_cores_busy": round(par_busy / parallel_s, 2),
+            "graded": {"sequential": seq_graded, "parallel": par_graded},
+        },
     }

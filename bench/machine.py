@@ -1,4 +1,5 @@
 """How busy this machine is: every figure in `make bench` assumes nothing else runs."""
+
 from __future__ import annotations
 
 import os

@@ -6,6 +6,7 @@ Against the running stack (make lab). The playbook figures are measured inside t
 container (python -m asynclab.benchmarks); class grading and the stack from this machine.
 Prints a table and writes bench/results.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -27,16 +28,33 @@ from stack import build_times, stack_memory, start_times  # noqa: E402
 
 
 def lab_container(project: str) -> str:
-    found = subprocess.run(compose() + ["-p", project, "ps", "-q", "lab"], capture_output=True, text=True,
-                           cwd=HERE.parent).stdout.strip()
+    found = subprocess.run(
+        compose() + ["-p", project, "ps", "-q", "lab"], capture_output=True, text=True, cwd=HERE.parent
+    ).stdout.strip()
     if not found:
         raise SystemExit("The lab is not running: start it with make lab")
     return found
 
 
 def playbook_figures(lab: str, runs: int, seconds: float) -> dict:
-    done = subprocess.run(["docker", "exec", "-u", "jovyan", lab, "python", "-m", "asynclab.benchmarks",
-                           "--runs", str(runs), "--seconds", f"{seconds:g}"], capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "docker",
+            "exec",
+            "-u",
+            "jovyan",
+            lab,
+            "python",
+            "-m",
+            "asynclab.benchmarks",
+            "--runs",
+            str(runs),
+            "--seconds",
+            f"{seconds:g}",
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise SystemExit(f"the playbook benchmarks failed:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -46,37 +64,84 @@ def table(results: dict) -> str:
     rows = [("figure", "value", "baseline", "ratio", "limit / bar")]
     p = results.get("parallel")
     if p:
-        rows.append((f"parallel: best ({p['best']})", f"{p[p['best'] + '_s']:.1f} s",
-                     f"sequential {p['sequential_s']:.1f} s", f"speedup {p['speedup']:.2f}", "limit 10, bar >= 6"))
-        rows.append(("  linear / free / async", f"{p['linear_s']:.1f} / {p['free_s']:.1f} / {p['async_s']:.1f} s",
-                     "", "", ""))
+        rows.append(
+            (
+                f"parallel: best ({p['best']})",
+                f"{p[p['best'] + '_s']:.1f} s",
+                f"sequential {p['sequential_s']:.1f} s",
+                f"speedup {p['speedup']:.2f}",
+                "limit 10, bar >= 6",
+            )
+        )
+        rows.append(
+            ("  linear / free / async", f"{p['linear_s']:.1f} / {p['free_s']:.1f} / {p['async_s']:.1f} s", "", "", "")
+        )
     r = results.get("runner_overhead")
     if r:
-        rows.append(("runner overhead (10 tasks x 5)", f"lab runner {r['lab_runner_s']:.2f} s",
-                     f"ansible-playbook {r['ansible_playbook_s']:.2f} s", f"{r['ratio']:.3f}",
-                     "limit 1.0, bar <= 1.15"))
+        rows.append(
+            (
+                "runner overhead (10 tasks x 5)",
+                f"lab runner {r['lab_runner_s']:.2f} s",
+                f"ansible-playbook {r['ansible_playbook_s']:.2f} s",
+                f"{r['ratio']:.3f}",
+                "limit 1.0, bar <= 1.15",
+            )
+        )
     for value in (results.get("poll_latency") or {}).values():
         if not isinstance(value, dict):
             continue
-        rows.append((f"poll latency, poll {value['poll_s']}", f"{value['latency_s']:.2f} s",
-                     f"poll {value['poll_s']} s", f"{value['latency_s'] / value['poll_s']:.2f}", ""))
+        rows.append(
+            (
+                f"poll latency, poll {value['poll_s']}",
+                f"{value['latency_s']:.2f} s",
+                f"poll {value['poll_s']} s",
+                f"{value['latency_s'] / value['poll_s']:.2f}",
+                "",
+            )
+        )
     m = results.get("module_cost")
     if m:
-        rows.append(("module run (ping, one task)", f"{m['cached_s']:.3f} s",
-                     f"no bytecode cache {m['uncached_s']:.3f} s", f"{m['ratio']:.2f}", ""))
+        rows.append(
+            (
+                "module run (ping, one task)",
+                f"{m['cached_s']:.3f} s",
+                f"no bytecode cache {m['uncached_s']:.3f} s",
+                f"{m['ratio']:.2f}",
+                "",
+            )
+        )
     a = results.get("autograde")
     if a:
-        rows.append(("autograde, one full submission", f"{a['per_submission_s']:.1f} s",
-                     f"inherent job time {a['inherent_s']:.0f} s", f"{a['ratio']:.2f}", "limit 1.0"))
+        rows.append(
+            (
+                "autograde, one full submission",
+                f"{a['per_submission_s']:.1f} s",
+                f"inherent job time {a['inherent_s']:.0f} s",
+                f"{a['ratio']:.2f}",
+                "limit 1.0",
+            )
+        )
     c = results.get("class_grading")
     if c:
-        rows.append((f"class grading, {c['submissions']} submissions",
-                     f"{c['parallel_s']:.0f} s on {c['workers']} workers",
-                     f"sequential {c['sequential_s']:.0f} s", f"speedup {c['speedup']:.2f}",
-                     f"limit {c['workers']}, bar >= 1.6"))
+        rows.append(
+            (
+                f"class grading, {c['submissions']} submissions",
+                f"{c['parallel_s']:.0f} s on {c['workers']} workers",
+                f"sequential {c['sequential_s']:.0f} s",
+                f"speedup {c['speedup']:.2f}",
+                f"limit {c['workers']}, bar >= 1.6",
+            )
+        )
         if c.get("sequential_cores_busy") is not None:
-            rows.append(("class grading, cores busy", f"{c['parallel_cores_busy']:.2f} parallel",
-                         f"{c['sequential_cores_busy']:.2f} sequential", "", f"of {os.cpu_count()} cores"))
+            rows.append(
+                (
+                    "class grading, cores busy",
+                    f"{c['parallel_cores_busy']:.2f} parallel",
+                    f"{c['sequential_cores_busy']:.2f} sequential",
+                    "",
+                    f"of {os.cpu_count()} cores",
+                )
+            )
     s = results.get("stack")
     if s:
         for key in ("cold_start_s", "warm_start_s", "build_s"):
@@ -102,8 +167,9 @@ def main(argv=None) -> int:
     when = datetime.now().isoformat(timespec="seconds")
     # A run that skips parts keeps those parts of the last results; each part says when it was measured.
     results: dict = json.loads(args.out.read_text()) if skip and args.out.is_file() else {}
-    results.update({"when": when, "runs": args.runs,
-                    "machine": {"cores": os.cpu_count(), "python": platform.python_version()}})
+    results.update(
+        {"when": when, "runs": args.runs, "machine": {"cores": os.cpu_count(), "python": platform.python_version()}}
+    )
 
     def measured(parts: dict) -> dict:
         for value in parts.values():
@@ -117,9 +183,11 @@ def main(argv=None) -> int:
     idle = busy_cores(10)
     results["machine"]["busy_cores_before"] = round(idle, 2)
     if idle > BUSY_WARNING:
-        print(f"warning: {idle:.2f} cores were busy before the benchmarks started (the idle lab alone uses "
-              f"about {IDLE_LAB_CORES}): something else is running, and the figures will be slower than they should",
-              flush=True)
+        print(
+            f"warning: {idle:.2f} cores were busy before the benchmarks started (the idle lab alone uses "
+            f"about {IDLE_LAB_CORES}): something else is running, and the figures will be slower than they should",
+            flush=True,
+        )
     if "playbooks" not in skip:
         print("playbooks: parallel, runner overhead, poll latency, module cost ...", flush=True)
         results.update(measured(playbook_figures(lab, args.runs, args.seconds)))

@@ -1,4 +1,5 @@
 """The stack's figures for `make bench`: memory, cold and warm start, image build."""
+
 from __future__ import annotations
 
 import os
@@ -9,18 +10,29 @@ from pathlib import Path
 
 from asynclab.host_set import HostSet
 
-UNITS = {"B": 1 / 2**20, "KiB": 1 / 1024, "MiB": 1, "GiB": 1024, "kB": 1 / 1048.576, "MB": 1 / 1.048576,
-         "GB": 1000 / 1.048576}
+UNITS = {
+    "B": 1 / 2**20,
+    "KiB": 1 / 1024,
+    "MiB": 1,
+    "GiB": 1024,
+    "kB": 1 / 1048.576,
+    "MB": 1 / 1.048576,
+    "GB": 1000 / 1.048576,
+}
 
 
 def stack_memory(project: str) -> float:
     """MiB used by the project's running containers, summed (docker stats)."""
-    ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}"],
-                         capture_output=True, text=True).stdout.split()
+    ids = subprocess.run(
+        ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     if not ids:
         return 0.0
-    stats = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids],
-                           capture_output=True, text=True).stdout.splitlines()
+    stats = subprocess.run(
+        ["docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", *ids], capture_output=True, text=True
+    ).stdout.splitlines()
     total = 0.0
     for line in stats:
         used = re.match(r"([\d.]+)\s*([A-Za-z]+)", line.split("/")[0].strip())
@@ -50,8 +62,22 @@ def build_times(root: Path) -> float:
     started = time.monotonic()
     try:
         for name in ("target", "lab"):
-            subprocess.run(["docker", "build", "--no-cache", "-q", "-t", f"asynclab/{name}:bench", "-f",
-                            f"images/{name}/Dockerfile", "."], cwd=root, check=True, capture_output=True)
+            subprocess.run(
+                [
+                    "docker",
+                    "build",
+                    "--no-cache",
+                    "-q",
+                    "-t",
+                    f"asynclab/{name}:bench",
+                    "-f",
+                    f"images/{name}/Dockerfile",
+                    ".",
+                ],
+                cwd=root,
+                check=True,
+                capture_output=True,
+            )
     finally:
         subprocess.run(["docker", "rmi", "asynclab/target:bench", "asynclab/lab:bench"], capture_output=True)
     return round(time.monotonic() - started, 1)

@@ -10,8 +10,9 @@ try:
 except ImportError as missing:
     # traitlets would log the error and go on without this file: feedback would then show
     # the hidden tests and full tracebacks. Stop instead.
-    raise SystemExit("nbgrader_config.py needs asynclab.classroom from the lab image (rebuild it with `make lab`): "
-                     f"{missing}") from None
+    raise SystemExit(
+        f"nbgrader_config.py needs asynclab.classroom from the lab image (rebuild it with `make lab`): {missing}"
+    ) from None
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 

@@ -4,6 +4,7 @@
 
 The lab image installs `dependencies` + the `lab` extra (+ the build backend, for the
 asynclab package itself); with --hub, the hub image's `hub` extra alone."""
+
 import sys
 import tomllib
 

@@ -5,6 +5,7 @@ Docker engine, a kernel, a browser, a bundle) run on one worker, one after the o
 every other test is a unit of its own, given to whichever worker is free. This is what
 pytest-xdist's `--dist loadgroup` does with `xdist_group` marks, done by nodeid instead:
 with pytest 9, xdist 3.8 cannot tag a nodeid with its group any more."""
+
 from __future__ import annotations
 
 try:
@@ -14,13 +15,15 @@ except ImportError:  # no pytest-xdist: the suite runs in one process
 
 #: The modules whose tests share a module-scoped fixture (tests/unit/test_scheduling.py
 #: checks this list against the fixtures the modules define).
-ONE_WORKER = frozenset({
-    "tests/integration/test_browser.py",
-    "tests/integration/test_bundle.py",
-    "tests/integration/test_cgroup_v2.py",
-    "tests/integration/test_faults.py",
-    "tests/integration/test_grading_course.py",
-})
+ONE_WORKER = frozenset(
+    {
+        "tests/integration/test_browser.py",
+        "tests/integration/test_bundle.py",
+        "tests/integration/test_cgroup_v2.py",
+        "tests/integration/test_faults.py",
+        "tests/integration/test_grading_course.py",
+    }
+)
 
 
 def scope_of(nodeid: str) -> str:

@@ -87,9 +87,14 @@ c.DockerSpawner.extra_create_kwargs = {
     "hostname": "lab",
     # The image's health check asks /api; behind the hub the server lives under its prefix.
     "healthcheck": {
-        "test": ["CMD-SHELL", "python3 -c \"import os, urllib.request; urllib.request.urlopen("
-                 "'http://127.0.0.1:8888' + os.environ['JUPYTERHUB_SERVICE_PREFIX'] + 'api', timeout=4)\""],
-        "interval": 10_000_000_000, "timeout": 5_000_000_000, "retries": 6,
+        "test": [
+            "CMD-SHELL",
+            'python3 -c "import os, urllib.request; urllib.request.urlopen('
+            "'http://127.0.0.1:8888' + os.environ['JUPYTERHUB_SERVICE_PREFIX'] + 'api', timeout=4)\"",
+        ],
+        "interval": 10_000_000_000,
+        "timeout": 5_000_000_000,
+        "retries": 6,
     },
 }
 c.Spawner.notebook_dir = "/home/jovyan/work"

@@ -5,6 +5,7 @@ lab server is created on the hub's network and joined to the learner's target ne
 stop(): the lab server is removed, then the learner's targets, network and key volumes.
 The learner's work volume stays. Only admins (the instructors) see the course's sources.
 """
+
 import asyncio
 
 import docker
@@ -23,10 +24,17 @@ class LabSpawner(DockerSpawner):
     """A lab server per learner, each with its own five SSH targets and releases stand-in."""
 
     target_image = Unicode("asynclab/target:0.1.0", config=True, help="Image of the five SSH targets.")
-    target_mem_limit = Unicode("", config=True, help="Memory limit of each target (e.g. '384m'); empty: "
-                               "docker-compose.yml's, which is LAB_TARGET_MEM_LIMIT or 384m.")
-    target_pids_limit = Int(0, config=True, help="Process limit of each target; 0: docker-compose.yml's, which is "
-                            "LAB_TARGET_PIDS_LIMIT or 512.")
+    target_mem_limit = Unicode(
+        "",
+        config=True,
+        help="Memory limit of each target (e.g. '384m'); empty: "
+        "docker-compose.yml's, which is LAB_TARGET_MEM_LIMIT or 384m.",
+    )
+    target_pids_limit = Int(
+        0,
+        config=True,
+        help="Process limit of each target; 0: docker-compose.yml's, which is LAB_TARGET_PIDS_LIMIT or 512.",
+    )
     targets_timeout = Float(240, config=True, help="Seconds a learner's targets may take to become healthy.")
     exchange_volume = Unicode("labhub-exchange", config=True, help="Volume of nbgrader's shared exchange.")
 
@@ -42,9 +50,14 @@ class LabSpawner(DockerSpawner):
 
     def learner_lab(self) -> LearnerLab:
         return LearnerLab(
-            learner=self.escaped_name, prefix=self.prefix, client=self.sdk,
-            lab_image=self.image, target_image=self.target_image,
-            target_mem_limit=self.target_mem_limit, target_pids_limit=self.target_pids_limit)
+            learner=self.escaped_name,
+            prefix=self.prefix,
+            client=self.sdk,
+            lab_image=self.image,
+            target_image=self.target_image,
+            target_mem_limit=self.target_mem_limit,
+            target_pids_limit=self.target_pids_limit,
+        )
 
     @property
     def mount_binds(self):

@@ -9,6 +9,7 @@ them here, only the per-learner names, volumes, network and labels. No port is p
 nothing is privileged, no container gets the Docker socket. Every object carries the label
 LEARNER_LABEL, so what belongs to a learner can be listed and removed.
 """
+
 from __future__ import annotations
 
 import os
@@ -121,7 +122,8 @@ class LearnerLab:
                 self.client.images.get(image)
             except docker.errors.ImageNotFound:
                 raise LearnerLabError(
-                    f"the image {image} is not on this Docker engine: build it with `make lab`") from None
+                    f"the image {image} is not on this Docker engine: build it with `make lab`"
+                ) from None
         self.remove()
         self.client.networks.create(self.network, driver="bridge", labels=self._labels("network"))
         for volume in (self.keys_volume, self.trust_volume):
@@ -134,10 +136,16 @@ class LearnerLab:
 
     def _make_keys(self) -> None:
         keygen = self.client.containers.run(
-            **self.spec("keygen"), name=self.container("keygen"),
-            volumes={self.keys_volume: {"bind": "/keys", "mode": "rw"},
-                     self.trust_volume: {"bind": "/trust", "mode": "rw"}},
-            network_mode="none", labels=self._labels("keygen"), detach=True)
+            **self.spec("keygen"),
+            name=self.container("keygen"),
+            volumes={
+                self.keys_volume: {"bind": "/keys", "mode": "rw"},
+                self.trust_volume: {"bind": "/trust", "mode": "rw"},
+            },
+            network_mode="none",
+            labels=self._labels("keygen"),
+            detach=True,
+        )
         try:
             status = keygen.wait(timeout=120)
             if status.get("StatusCode") != 0:
@@ -152,10 +160,14 @@ class LearnerLab:
 
     def _run_releases(self) -> None:
         self.client.containers.run(
-            **self.spec("releases"), name=self.container("releases"), hostname="releases",
+            **self.spec("releases"),
+            name=self.container("releases"),
+            hostname="releases",
             volumes={self.keys_volume: {"bind": "/keys", "mode": "ro"}},
-            labels=self._labels("releases"), detach=True,
-            **self._on_network(["releases", "releases.example.com"]))
+            labels=self._labels("releases"),
+            detach=True,
+            **self._on_network(["releases", "releases.example.com"]),
+        )
 
     def _engine_settings(self):
         """What the engine says of its cgroups (asked once)."""
@@ -164,8 +176,13 @@ class LearnerLab:
             listed = ""
             if int(info.get("CgroupVersion") or 1) == 1:
                 listed = self.client.containers.run(
-                    self.target_image, PROBE_COMMAND, entrypoint=[], network_mode="none", remove=True,
-                    volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "ro"}}).decode()
+                    self.target_image,
+                    PROBE_COMMAND,
+                    entrypoint=[],
+                    network_mode="none",
+                    remove=True,
+                    volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "ro"}},
+                ).decode()
             self._engine = engine_from_info(info, listed)
         return self._engine
 
@@ -180,8 +197,13 @@ class LearnerLab:
         if not folders:
             return []
         said = self.client.containers.run(
-            self.target_image, clean_arguments(folders), entrypoint=[], network_mode="none", remove=True,
-            volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "rw"}})
+            self.target_image,
+            clean_arguments(folders),
+            entrypoint=[],
+            network_mode="none",
+            remove=True,
+            volumes={"/sys/fs/cgroup": {"bind": PROBE_MOUNT, "mode": "rw"}},
+        )
         return removed(said.decode())
 
     def _run_target(self, host: str) -> None:
@@ -191,8 +213,14 @@ class LearnerLab:
         volumes = cgroups.pop("volumes", {})
         volumes[self.trust_volume] = {"bind": "/etc/lab-trust", "mode": "ro"}
         self.client.containers.run(
-            **self.spec(host), name=self.container(host), volumes=volumes, **cgroups,
-            labels=self._labels(host), detach=True, **self._on_network([host]))
+            **self.spec(host),
+            name=self.container(host),
+            volumes=volumes,
+            **cgroups,
+            labels=self._labels(host),
+            detach=True,
+            **self._on_network([host]),
+        )
 
     def health(self) -> dict[str, str]:
         """Health of the targets and releases: healthy, starting, unhealthy, exited, missing."""
@@ -219,9 +247,11 @@ class LearnerLab:
         try:
             wait_until(all_healthy, timeout, 1.0, what=f"the targets of {self.learner}")
         except TimeoutError:
-            raise LearnerLabError(f"the lab of {self.learner} is not healthy after {timeout:.0f}s: "
-                                  f"{self.why_unhealthy()} "
-                                  "(see Troubleshooting in deploy/jupyterhub/README.md)") from None
+            raise LearnerLabError(
+                f"the lab of {self.learner} is not healthy after {timeout:.0f}s: "
+                f"{self.why_unhealthy()} "
+                "(see Troubleshooting in deploy/jupyterhub/README.md)"
+            ) from None
 
     def why_unhealthy(self) -> dict[str, str]:
         """The last health check's output of each container that is not healthy."""
@@ -239,9 +269,11 @@ class LearnerLab:
     def leftovers(self) -> list[str]:
         """Everything of this learner's lab still on the engine (empty after remove)."""
         label = {"label": f"{LEARNER_LABEL}={self.learner}"}
-        return ([f"container {c.name}" for c in self._containers()]
-                + [f"network {n.name}" for n in self.client.networks.list(filters=label)]
-                + [f"volume {v.name}" for v in self.client.volumes.list(filters=label)])
+        return (
+            [f"container {c.name}" for c in self._containers()]
+            + [f"network {n.name}" for n in self.client.networks.list(filters=label)]
+            + [f"volume {v.name}" for v in self.client.volumes.list(filters=label)]
+        )
 
     def remove(self) -> None:
         """Remove the learner's targets, network and key volumes (never the work volume)."""
@@ -269,6 +301,11 @@ def prepare_exchange(client, volume: str, image: str) -> None:
     except docker.errors.NotFound:
         pass
     client.volumes.create(volume, labels={PART_LABEL: "exchange"})
-    client.containers.run(image, entrypoint=["chown", "1000:1000", "/exchange"], user="root",
-                          volumes={volume: {"bind": "/exchange", "mode": "rw"}},
-                          network_mode="none", remove=True)
+    client.containers.run(
+        image,
+        entrypoint=["chown", "1000:1000", "/exchange"],
+        user="root",
+        volumes={volume: {"bind": "/exchange", "mode": "rw"}},
+        network_mode="none",
+        remove=True,
+    )

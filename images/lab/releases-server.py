@@ -3,6 +3,7 @@
 Serves /app-v2.tar.gz (a small application archive made at start) over HTTPS with the
 certificate the keygen service signed, so the lesson's get_url task runs unchanged.
 """
+
 import http.server
 import io
 import os

@@ -1,4 +1,5 @@
 """asynclab: run, watch and grade Ansible async playbooks against the lab's real hosts."""
+
 from .errors import LabError, LabNotRunning, PlaybookSyntaxError, RunCancelled, UnknownHostPattern
 from .result import AsyncJob, RunResult, TaskRun
 from .runner import RunConfig, run_playbook
@@ -14,6 +15,14 @@ def load_ipython_extension(ipython):
 
 
 __all__ = [
-    "AsyncJob", "LabError", "LabNotRunning", "PlaybookSyntaxError", "RunCancelled", "RunConfig",
-    "RunResult", "TaskRun", "UnknownHostPattern", "run_playbook",
+    "AsyncJob",
+    "LabError",
+    "LabNotRunning",
+    "PlaybookSyntaxError",
+    "RunCancelled",
+    "RunConfig",
+    "RunResult",
+    "TaskRun",
+    "UnknownHostPattern",
+    "run_playbook",
 ]

@@ -18,6 +18,7 @@ Prints one JSON object:
 Each figure is the median of ``--runs`` runs (at least five for ``parallel`` and
 ``runner_overhead``); the two sides of a ratio alternate.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,9 +52,17 @@ def parallel_play(variant: str, seconds: float) -> list[dict]:
     if variant == "async":
         for number, job in enumerate(jobs):
             job.update({"async": int(seconds * 6 + 30), "poll": 0, "register": f"job{number}"})
-        jobs.append({"name": "wait for both", "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}"},
-                     "loop": ["{{ job0 }}", "{{ job1 }}"], "register": "done", "until": "done is finished",
-                     "retries": int(seconds * 6 + 30), "delay": 1})
+        jobs.append(
+            {
+                "name": "wait for both",
+                "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}"},
+                "loop": ["{{ job0 }}", "{{ job1 }}"],
+                "register": "done",
+                "until": "done is finished",
+                "retries": int(seconds * 6 + 30),
+                "delay": 1,
+            }
+        )
     play["tasks"] = jobs
     return [play]
 
@@ -78,16 +87,30 @@ def parallel(runs: int, seconds: float) -> dict:
     times = {name: [] for name in variants}
     for _ in range(runs):
         for name, options in variants.items():
-            times[name].append(_timed(parallel_play(name, seconds), progress="none", timeout=seconds * 20 + 120,
-                                      **options))
+            times[name].append(
+                _timed(parallel_play(name, seconds), progress="none", timeout=seconds * 20 + 120, **options)
+            )
     medians = {f"{name}_s": round(statistics.median(values), 2) for name, values in times.items()}
     best = min(("linear", "free", "async"), key=lambda name: medians[f"{name}_s"])
-    return {"hosts": 5, "jobs_per_host": 2, "job_s": seconds, **medians, "best": best,
-            "speedup": round(medians["sequential_s"] / medians[f"{best}_s"], 2), "limit": 10.0}
+    return {
+        "hosts": 5,
+        "jobs_per_host": 2,
+        "job_s": seconds,
+        **medians,
+        "best": best,
+        "speedup": round(medians["sequential_s"] / medians[f"{best}_s"], 2),
+        "limit": 10.0,
+    }
 
 
-QUICK_PLAY = [{"name": "quick tasks", "hosts": "all", "gather_facts": False,
-               "tasks": [{"name": f"quick {n}", "ansible.builtin.command": "/bin/true"} for n in range(10)]}]
+QUICK_PLAY = [
+    {
+        "name": "quick tasks",
+        "hosts": "all",
+        "gather_facts": False,
+        "tasks": [{"name": f"quick {n}", "ansible.builtin.command": "/bin/true"} for n in range(10)],
+    }
+]
 
 
 def runner_overhead(runs: int) -> dict:
@@ -102,8 +125,14 @@ def runner_overhead(runs: int) -> dict:
             cli.append(time.monotonic() - started)
             lab.append(_timed(QUICK_PLAY, progress="html"))
     plain, ours = statistics.median(cli), statistics.median(lab)
-    return {"tasks": 10, "hosts": 5, "ansible_playbook_s": round(plain, 2), "lab_runner_s": round(ours, 2),
-            "ratio": round(ours / plain, 3), "limit": 1.0}
+    return {
+        "tasks": 10,
+        "hosts": 5,
+        "ansible_playbook_s": round(plain, 2),
+        "lab_runner_s": round(ours, 2),
+        "ratio": round(ours / plain, 3),
+        "limit": 1.0,
+    }
 
 
 def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
@@ -119,17 +148,27 @@ def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
             for task in result.task("job"):
                 ended = float(task.res.get("stdout", "nan"))
                 lags.append(task.end.timestamp() - ended)
-        out[f"poll_{poll}"] = {"poll_s": poll, "latency_s": round(statistics.median(lags), 2),
-                               "max_s": round(max(lags), 2)}
+        out[f"poll_{poll}"] = {
+            "poll_s": poll,
+            "latency_s": round(statistics.median(lags), 2),
+            "max_s": round(max(lags), 2),
+        }
     return out
 
 
 def module_cost(runs: int, tasks: int = 10) -> dict:
     """Median task time of a module run on one host, with the targets' bytecode cache and without."""
+
     def play(cache: bool) -> list[dict]:
-        return [{"name": "module cost", "hosts": "web1", "gather_facts": False,
-                 "environment": {"LAB_BYTECODE_CACHE": "1" if cache else "0"},
-                 "tasks": [{"name": f"ping {n}", "ansible.builtin.ping": {}} for n in range(tasks)]}]
+        return [
+            {
+                "name": "module cost",
+                "hosts": "web1",
+                "gather_facts": False,
+                "environment": {"LAB_BYTECODE_CACHE": "1" if cache else "0"},
+                "tasks": [{"name": f"ping {n}", "ansible.builtin.ping": {}} for n in range(tasks)],
+            }
+        ]
 
     times = {True: [], False: []}
     for _ in range(runs):
@@ -137,8 +176,12 @@ def module_cost(runs: int, tasks: int = 10) -> dict:
             result = _run(play(cache), progress="none", forks=1)
             times[cache] += [t.duration for t in result.tasks if t.duration is not None]
     cached, plain = statistics.median(times[True]), statistics.median(times[False])
-    return {"tasks": tasks * runs, "cached_s": round(cached, 3), "uncached_s": round(plain, 3),
-            "ratio": round(cached / plain, 3)}
+    return {
+        "tasks": tasks * runs,
+        "cached_s": round(cached, 3),
+        "uncached_s": round(plain, 3),
+        "ratio": round(cached / plain, 3),
+    }
 
 
 FIGURES = ["parallel", "runner_overhead", "poll_latency", "module_cost"]

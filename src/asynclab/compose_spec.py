@@ -7,6 +7,7 @@ Only the keys listed in SDK_KEYS are translated. The caller gives what is its ow
 volumes, networks and labels (OWN_KEYS). Any other key is an error, so that a setting added
 to the compose file can never be silently left out of the hub's containers.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,18 @@ import yaml
 VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 NANOSECONDS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
-SDK_KEYS = {"image", "hostname", "user", "entrypoint", "tmpfs", "stop_signal", "mem_limit", "pids_limit",
-            "healthcheck", "restart"}
+SDK_KEYS = {
+    "image",
+    "hostname",
+    "user",
+    "entrypoint",
+    "tmpfs",
+    "stop_signal",
+    "mem_limit",
+    "pids_limit",
+    "healthcheck",
+    "restart",
+}
 OWN_KEYS = {"build", "volumes", "networks", "depends_on", "labels", "ports", "environment", "network_mode"}
 
 
@@ -77,8 +88,10 @@ def sdk_settings(service: dict, name: str = "service") -> dict:
     caller's own keys (OWN_KEYS)."""
     unknown = set(service) - SDK_KEYS - OWN_KEYS
     if unknown:
-        raise ComposeSpecError(f"docker-compose.yml gives {name} {', '.join(sorted(unknown))}, which the hub's "
-                               "learner sets do not translate yet (asynclab/compose_spec.py)")
+        raise ComposeSpecError(
+            f"docker-compose.yml gives {name} {', '.join(sorted(unknown))}, which the hub's "
+            "learner sets do not translate yet (asynclab/compose_spec.py)"
+        )
     out: dict = {}
     for key in ("image", "hostname", "user", "entrypoint", "stop_signal"):
         if key in service:

@@ -5,6 +5,7 @@ recorded one (job_events/*.json in an artifact folder). The folding itself is
 asynclab.folding, which fills in any result it is given; here it gets a RunResult of its
 own when none is given.
 """
+
 from __future__ import annotations
 
 from .folding import ITEM_EVENTS, RESULT_EVENTS, TIMEOUT_MESSAGES, Folder, fold, load_events

@@ -6,6 +6,7 @@ given: asynclab.result rebuilds a recorded run with it, and asynclab.events (Eve
 result_from_events) makes a new RunResult when none is given. Below both, it needs only
 the records of asynclab.records.
 """
+
 from __future__ import annotations
 
 import json

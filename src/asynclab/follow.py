@@ -2,6 +2,7 @@
 
 Shared by the lab's runner (asynclab.runner) and the host's way into the lab
 (asynclab.lab_exec)."""
+
 from __future__ import annotations
 
 import queue
@@ -30,8 +31,15 @@ def _interrupt_sets(cancel: threading.Event):
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
 
 
-def follow(work, folder: EventFolder, events: queue.Queue, view: ProgressView, cancel: threading.Event,
-           started: float, on_cancel=None):
+def follow(
+    work,
+    folder: EventFolder,
+    events: queue.Queue,
+    view: ProgressView,
+    cancel: threading.Event,
+    started: float,
+    on_cancel=None,
+):
     """Run ``work()`` in a thread of its own while this thread feeds its events to ``folder``
     and renders the progress; an interrupt only sets ``cancel`` (see _interrupt_sets), and
     ``on_cancel`` is called once when it does. Returns what ``work`` returned; raises what

@@ -9,6 +9,7 @@ their targets' settings from the same compose file (deploy/jupyterhub/learner_la
 
 Host side: it drives the compose CLI and the Docker SDK, never Ansible.
 """
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ from .waiting import wait_until
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300
 PROBE = "/usr/local/sbin/lab-health"  # the targets' own health check (images/target/rootfs)
-INOTIFY_HINT = ("a host stuck in 'systemd: initializing' often means the machine ran out of inotify instances: "
-                "raise fs.inotify.max_user_instances, or run fewer host sets at once")
+INOTIFY_HINT = (
+    "a host stuck in 'systemd: initializing' often means the machine ran out of inotify instances: "
+    "raise fs.inotify.max_user_instances, or run fewer host sets at once"
+)
 
 
 def free_port() -> int:
@@ -53,8 +56,14 @@ class HostSetError(RuntimeError):
 class HostSet:
     """One compose project of the lab: start, wait until ready, reset, exec, stop, remove."""
 
-    def __init__(self, project: str, root: Path = ROOT, port: int | None = None, compose: list[str] | None = None,
-                 files: tuple[Path, ...] = ()):
+    def __init__(
+        self,
+        project: str,
+        root: Path = ROOT,
+        port: int | None = None,
+        compose: list[str] | None = None,
+        files: tuple[Path, ...] = (),
+    ):
         self.project, self.root = project, root
         self.port = port or free_port()
         extra = [arg for path in files for arg in ("-f", str(path))]
@@ -76,15 +85,17 @@ class HostSet:
 
     def compose_run(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess:
         """Run a compose subcommand on this project; with check, a failure raises HostSetError."""
-        done = subprocess.run([*self.compose, *args], cwd=self.root, env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            [*self.compose, *args], cwd=self.root, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
         if check and done.returncode != 0:
             said = (done.stderr or done.stdout).strip()[-2000:] or f"exit {done.returncode}"
             raise HostSetError(f"`compose {' '.join(args[:4])}` on {self.project} failed: {said}")
         return done
 
-    def start(self, services: tuple[str, ...] = (), ready: tuple[str, ...] | None = None,
-              timeout: float = START_TIMEOUT) -> Lab:
+    def start(
+        self, services: tuple[str, ...] = (), ready: tuple[str, ...] | None = None, timeout: float = START_TIMEOUT
+    ) -> Lab:
         """Start the set from its images (no build), all services or the ones named, and wait
         until every part in ``ready`` is: a target when its own health check passes (run
         now, not on Docker's schedule), another service when Docker calls it healthy.
@@ -98,8 +109,9 @@ class HostSet:
             wait_until(lambda: self._ready(parts), timeout, 1.0, what=f"{self.project}: {', '.join(parts)}")
         except TimeoutError:
             said = "; ".join(f"{part}: {why}" for part, why in self.not_ready.items())
-            raise HostSetError(f"{self.project} did not become ready in {timeout:.0f} s: {said} "
-                               f"({INOTIFY_HINT})") from None
+            raise HostSetError(
+                f"{self.project} did not become ready in {timeout:.0f} s: {said} ({INOTIFY_HINT})"
+            ) from None
 
     def _ready(self, parts) -> bool:
         status = self.lab.status()

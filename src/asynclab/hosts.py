@@ -4,6 +4,7 @@ Status, a command on a target, a reset of the targets to a clean state, and stop
 starting one host for fault demos. This needs the Docker engine, so it works on the host
 only: the learners' ``lab`` container has no Docker socket, on purpose.
 """
+
 from __future__ import annotations
 
 import io
@@ -72,10 +73,7 @@ class Lab:
         if not projects:
             raise LabNotRunning("no lab containers found")
         if len(projects) > 1:
-            raise LabError(
-                f"several labs are running ({', '.join(projects)}): "
-                "set ASYNCLAB_PROJECT to the one to use"
-            )
+            raise LabError(f"several labs are running ({', '.join(projects)}): set ASYNCLAB_PROJECT to the one to use")
         return cls(projects[0], client)
 
     def _containers(self, role: str | None = None):
@@ -118,8 +116,9 @@ class Lab:
         wait_until(all_ready, timeout, 1.0, what=f"healthy hosts {', '.join(wanted)}")
 
     # ---- commands ----------------------------------------------------------------------
-    def exec(self, host: str, command: str | list[str], user: str = "root",
-             timeout: float | None = None) -> tuple[int, str]:
+    def exec(
+        self, host: str, command: str | list[str], user: str = "root", timeout: float | None = None
+    ) -> tuple[int, str]:
         """Run a command on a target (through Docker, not SSH); return (exit code, output)."""
         c = self.container(host)
         if c.status != "running":

@@ -5,6 +5,7 @@ preset and the targets resolve by name. From the host, the same groups are used 
 target's address and the per-install key are taken from the running containers
 (asynclab.hosts). asynclab.reach.lab_target() picks the Target for where we run.
 """
+
 from __future__ import annotations
 
 import contextlib

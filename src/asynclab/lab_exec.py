@@ -8,6 +8,7 @@ folded into a RunResult here, with the same live progress as in a notebook. The 
 the lab's own inventory, key and runs folder (``artifact_dir`` is a path in the lab).
 Interrupting cancels the run in the lab. Host side only: needs the Docker CLI.
 """
+
 from __future__ import annotations
 
 import json
@@ -41,7 +42,12 @@ def run_in_lab(playbook, config, project: str | None = None) -> RunResult:
     request = {"text": playbook.text, "config": {k: getattr(config, k) for k in FIELDS}}
     process = subprocess.Popen(
         ["docker", "exec", "-i", "-u", "jovyan", container, "python", "-m", "asynclab.run_server"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        bufsize=1,
+    )
     process.stdin.write(json.dumps(request) + "\n")
     process.stdin.flush()
 
@@ -60,7 +66,7 @@ def run_in_lab(playbook, config, project: str | None = None) -> RunResult:
                 if config.on_event is not None:
                     config.on_event(message["event"])
                 continue
-            (kind, value), = message.items()
+            ((kind, value),) = message.items()
             process.wait()
             return kind, value
         process.wait()
@@ -90,4 +96,3 @@ def run_in_lab(playbook, config, project: str | None = None) -> RunResult:
     if kind == "cancelled":
         raise RunCancelled(result)
     return result
-

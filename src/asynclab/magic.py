@@ -12,6 +12,7 @@
 The result is kept in the notebook as ``last_run`` (or the name given with ``--name``).
 A run that fails fails the cell with a one-line message (``--allow-fail`` to keep going).
 """
+
 from __future__ import annotations
 
 import io
@@ -79,7 +80,6 @@ class PlaybookMagics(Magics):
         if not result.ok and not args.allow_fail:
             # The cell fails like ansible-playbook would exit non-zero: one line, no traceback.
             raise PlaybookFailed(result)
-
 
     def _exercise(self, args, cell):
         """An answer to a graded exercise: the exercise sets the hosts' state, forks and limit.

@@ -8,6 +8,7 @@ past it, and so does this check) and, in its metadata, ``expect_error``: a text 
 must contain. Any other cell that errors fails the check. Each notebook runs on a copy, in
 a fresh kernel, with its own folder as working directory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -79,8 +80,11 @@ def execute_notebook(path: Path, cell_timeout: int = 600, keep: Path | None = No
         nb = nbformat.read(workdir / path.name, as_version=4)
         report.cells = sum(c.cell_type == "code" for c in nb.cells)
         client = NotebookClient(
-            nb, timeout=cell_timeout, kernel_name="python3",
-            resources={"metadata": {"path": str(workdir)}}, allow_errors=False,
+            nb,
+            timeout=cell_timeout,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(workdir)}},
+            allow_errors=False,
         )
         started = time.monotonic()
         try:
@@ -110,8 +114,11 @@ def main(argv=None) -> int:
         report = execute_notebook(nb, args.cell_timeout, args.keep)
         reports.append(report)
         state = "ok" if report.ok else "FAILED"
-        print(f"{report.name:<40} {state:<6} {report.wall_time:6.1f} s  {report.cells} cells, "
-              f"{report.expected_failures} meant to fail", flush=True)
+        print(
+            f"{report.name:<40} {state:<6} {report.wall_time:6.1f} s  {report.cells} cells, "
+            f"{report.expected_failures} meant to fail",
+            flush=True,
+        )
         for problem in report.problems:
             print(f"    - {problem}", flush=True)
     total = sum(r.wall_time for r in reports)

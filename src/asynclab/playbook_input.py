@@ -3,6 +3,7 @@
 Problems are reported as :mod:`asynclab.errors` with the YAML line and column, before
 anything runs.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,9 +51,7 @@ def load_playbook(source) -> Playbook:
         plays = parse_yaml(source)
         _check_plays(plays)
         return Playbook(plays=plays, text=source)
-    raise PlaybookStructureError(
-        f"a playbook is YAML text, a path or a list of plays, not {type(source).__name__}"
-    )
+    raise PlaybookStructureError(f"a playbook is YAML text, a path or a list of plays, not {type(source).__name__}")
 
 
 def parse_yaml(text: str, name: str = "your playbook"):

@@ -1,6 +1,7 @@
 """Live progress of a run: per host the task, its status and elapsed time, and the async
 jobs still running. One display area in a notebook, redrawn a few times a second at most;
 a line per finished task in a terminal. Never one output per event."""
+
 from __future__ import annotations
 
 import html
@@ -12,11 +13,20 @@ from .events import EventFolder
 from .inventory import host_order
 
 #: The columns of the notebook view, with their alignment.
-COLUMNS = (("host", "left"), ("task", "left"), ("status", "left"), ("elapsed", "right"),
-           ("async jobs still running", "left"))
+COLUMNS = (
+    ("host", "left"),
+    ("task", "left"),
+    ("status", "left"),
+    ("elapsed", "right"),
+    ("async jobs still running", "left"),
+)
 STATUS_COLORS = {
-    "ok": "#2e7d32", "changed": "#b26a00", "failed": "#c62828", "skipped": "#757575",
-    "unreachable": "#6a1b9a", "running": "#1565c0",
+    "ok": "#2e7d32",
+    "changed": "#b26a00",
+    "failed": "#c62828",
+    "skipped": "#757575",
+    "unreachable": "#6a1b9a",
+    "running": "#1565c0",
 }
 
 
@@ -48,11 +58,16 @@ def host_rows(folder: EventFolder, now: datetime | None = None) -> list[dict]:
         elapsed = (end - task.start).total_seconds() if task.start else 0.0
         waiting = folder.retrying.get(host)
         running_jobs = [j for j in folder.result.jobs if j.host == host and not j.finished and j.status == "running"]
-        rows.append({
-            "host": host, "task": task.task, "status": task.status, "elapsed": elapsed,
-            "waiting": _retry_text(*waiting) if waiting else "",
-            "jobs": [(j.jid, _since(j.start or j.launched, now)) for j in running_jobs],
-        })
+        rows.append(
+            {
+                "host": host,
+                "task": task.task,
+                "status": task.status,
+                "elapsed": elapsed,
+                "waiting": _retry_text(*waiting) if waiting else "",
+                "jobs": [(j.jid, _since(j.start or j.launched, now)) for j in running_jobs],
+            }
+        )
     return rows
 
 
@@ -99,7 +114,8 @@ class ProgressView:
             '<div class="asynclab-progress" style="font-family:monospace;font-size:12px">',
             f"<b>{html.escape(status)}</b> &middot; {elapsed:.1f} s &middot; play: {play}",
             '<table style="border-collapse:collapse;margin-top:4px">',
-            "<tr>" + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in COLUMNS)
+            "<tr>"
+            + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in COLUMNS)
             + "</tr>",
         ]
         for r in rows:
@@ -140,8 +156,10 @@ class ProgressView:
             if now - self._last_retry_print.get(host, 0) >= 5:
                 self._last_retry_print[host] = now
                 running = [j.jid for j in folder.result.jobs if j.host == host and not j.finished]
-                write(f"[{elapsed:6.1f}s] {host:<5} waiting     {_retry_text(attempt, retries)}; "
-                      f"jobs still running: {', '.join(running) or '-'}\n")
+                write(
+                    f"[{elapsed:6.1f}s] {host:<5} waiting     {_retry_text(attempt, retries)}; "
+                    f"jobs still running: {', '.join(running) or '-'}\n"
+                )
         if final:
             write(f"[{elapsed:6.1f}s] run {status}\n")
         self.stream.flush()

@@ -5,6 +5,7 @@ containers say where the targets are (asynclab.hosts, through Docker); ASYNCLAB_
 names an inventory of one's own. Above both asynclab.inventory (what a Target is) and
 asynclab.hosts (the Docker side), so that neither needs the other's way back.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,6 +3,7 @@
 The lowest layer of a run's result: the event folding (asynclab.folding) fills these in,
 and asynclab.result gathers them into a RunResult.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

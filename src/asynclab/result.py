@@ -6,6 +6,7 @@ tests. Its records (TaskRun, AsyncJob) live in asynclab.records and the folding 
 in asynclab.folding, below this module; asynclab.events folds into a RunResult, and
 asynclab.timeline draws one, above it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -123,12 +124,13 @@ class RunResult:
         for t in self.tasks:
             if not t.result_kept and t.status != "failed":
                 dropped.setdefault(t.task, []).append(t.host)
-        return [f"{', '.join(hosts)}: task '{task}' ran, but {RESULT_NOT_KEPT}"
-                for task, hosts in dropped.items()]
+        return [f"{', '.join(hosts)}: task '{task}' ran, but {RESULT_NOT_KEPT}" for task, hosts in dropped.items()]
 
     def __repr__(self) -> str:
-        return (f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s "
-                f"tasks={len(self.tasks)} jobs={len(self.jobs)}>")
+        return (
+            f"<RunResult {self.status} rc={self.rc} {self.wall_time:.1f}s "
+            f"tasks={len(self.tasks)} jobs={len(self.jobs)}>"
+        )
 
     def timeline(self, **kwargs):
         """Draw the per-host timeline of this run (a matplotlib Figure)."""

@@ -5,6 +5,7 @@ errors again, asynclab.run_server in the lab answers. The protocol itself (JSON 
 described in asynclab.run_server. It needs only asynclab.errors and imports neither end, so
 the host side never pulls in the runner.
 """
+
 from __future__ import annotations
 
 from . import errors

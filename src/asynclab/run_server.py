@@ -13,6 +13,7 @@ cancels the run as an interrupt in a notebook does.
 
 Lab side only: it runs the playbook with the lab's own runner, inventory and key.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,13 @@ from .run_protocol import FIELDS, encode_error
 
 
 def _outcome(result) -> dict:
-    return {"status": result.status, "rc": result.rc, "wall_time": result.wall_time,
-            "artifact_dir": result.artifact_dir, "stdout": result.stdout}
+    return {
+        "status": result.status,
+        "rc": result.rc,
+        "wall_time": result.wall_time,
+        "artifact_dir": result.artifact_dir,
+        "stdout": result.stdout,
+    }
 
 
 def serve(stdin=sys.stdin, stdout=sys.stdout) -> int:
@@ -42,8 +48,11 @@ def serve(stdin=sys.stdin, stdout=sys.stdout) -> int:
             stdout.flush()
 
     request = json.loads(stdin.readline())
-    config = RunConfig(progress="none", on_event=lambda event: send("event", event),
-                       **{k: v for k, v in request.get("config", {}).items() if k in FIELDS})
+    config = RunConfig(
+        progress="none",
+        on_event=lambda event: send("event", event),
+        **{k: v for k, v in request.get("config", {}).items() if k in FIELDS},
+    )
 
     def watch_stdin():
         for line in stdin:  # until "cancel" or the host goes away

@@ -17,6 +17,7 @@ Where Ansible is not installed (the host: its Python may be older than ansible-c
 allows), the same call runs the playbook in the running lab container instead
 (asynclab.lab_exec), with the same live progress and the same RunResult.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -57,8 +58,10 @@ def clip(text: str, limit: int, size: int | None = None) -> str:
     if size <= limit:
         return text
     half = limit // 2
-    return (f"{text[:half]}\n[... {size - 2 * half} characters of output not shown: "
-            f"{size / 1e6:.1f} MB in all, too much to keep ...]\n{text[-half:]}")
+    return (
+        f"{text[:half]}\n[... {size - 2 * half} characters of output not shown: "
+        f"{size / 1e6:.1f} MB in all, too much to keep ...]\n{text[-half:]}"
+    )
 
 
 def _bounded_stdout(artifact_dir: str) -> str:
@@ -143,8 +146,12 @@ def run_playbook(source, target: Target | None = None, config: RunConfig | None 
     """
     config = configure(config, overrides)
     playbook = load_playbook(source)
-    if not ansible_installed() and not in_lab_container() and not os.environ.get("ASYNCLAB_INVENTORY") \
-            and (target is None or target.where == "host"):
+    if (
+        not ansible_installed()
+        and not in_lab_container()
+        and not os.environ.get("ASYNCLAB_INVENTORY")
+        and (target is None or target.where == "host")
+    ):
         from .lab_exec import run_in_lab
 
         return run_in_lab(playbook, config, project=target.project if target else None)

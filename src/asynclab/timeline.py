@@ -5,6 +5,7 @@ them (coloured by status; a task that waited on jobs is hatched). The lower row 
 async job from its launch to its end on the target, taken from the async_status results,
 so one glance shows which jobs overlapped and where the play waited.
 """
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -19,8 +20,12 @@ if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back
     from .result import RunResult
 
 TASK_COLORS = {
-    "ok": "#66bb6a", "changed": "#ffb74d", "failed": "#e57373", "skipped": "#cfd8dc",
-    "unreachable": "#ba68c8", "running": "#90caf9",
+    "ok": "#66bb6a",
+    "changed": "#ffb74d",
+    "failed": "#e57373",
+    "skipped": "#cfd8dc",
+    "unreachable": "#ba68c8",
+    "running": "#90caf9",
 }
 JOB_COLORS = {"ok": "#1e88e5", "failed": "#e53935", "timeout": "#8e24aa", "running": "#90a4ae"}
 
@@ -62,11 +67,18 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
             x0 = _x(t.start, origin)
             x1 = _x(t.end, origin) if t.end else horizon
             width_s = max(x1 - x0, horizon / 400)
-            ax.broken_barh([(x0, width_s)], (y_task, 0.33), facecolors=TASK_COLORS.get(t.status, "#eee"),
-                           edgecolor="#37474f", linewidth=0.4, hatch="//" if t.waited else None)
+            ax.broken_barh(
+                [(x0, width_s)],
+                (y_task, 0.33),
+                facecolors=TASK_COLORS.get(t.status, "#eee"),
+                edgecolor="#37474f",
+                linewidth=0.4,
+                hatch="//" if t.waited else None,
+            )
             if width_s > horizon / 12:
-                ax.text(x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7,
-                        clip_on=True)
+                ax.text(
+                    x0 + width_s / 2, y_task + 0.165, t.task[:28], ha="center", va="center", fontsize=7, clip_on=True
+                )
         for j in result.jobs:
             if j.host != host:
                 continue
@@ -76,13 +88,27 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
             x0 = _x(begin, origin)
             x1 = _x(j.end, origin) if j.end else horizon
             width_s = max(x1 - x0, horizon / 400)
-            ax.broken_barh([(x0, width_s)], (y_job, 0.3), facecolors=JOB_COLORS.get(j.status, "#eee"),
-                           edgecolor="#263238", linewidth=0.4, alpha=0.85,
-                           hatch="xx" if j.status == "timeout" else ("..." if not j.finished else None))
+            ax.broken_barh(
+                [(x0, width_s)],
+                (y_job, 0.3),
+                facecolors=JOB_COLORS.get(j.status, "#eee"),
+                edgecolor="#263238",
+                linewidth=0.4,
+                alpha=0.85,
+                hatch="xx" if j.status == "timeout" else ("..." if not j.finished else None),
+            )
             if width_s > horizon / 15:
                 label = j.jid.split(".")[0][:10] + ("" if j.finished else " (still running)")
-                ax.text(x0 + width_s / 2, y_job + 0.15, label, ha="center", va="center", fontsize=6.5,
-                        color="white" if j.finished else "black", clip_on=True)
+                ax.text(
+                    x0 + width_s / 2,
+                    y_job + 0.15,
+                    label,
+                    ha="center",
+                    va="center",
+                    fontsize=6.5,
+                    color="white" if j.finished else "black",
+                    clip_on=True,
+                )
 
     ax.set_yticks([lane + 0.45 for lane in range(len(hosts))])
     ax.set_yticklabels(list(reversed(hosts)))
@@ -93,8 +119,9 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
     for lane in range(1, len(hosts)):
         ax.axhline(lane, color="#b0bec5", linewidth=0.5)
     n_jobs = len(result.jobs)
-    ax.set_title(title or f"{result.status} in {result.wall_time:.1f} s: {len(hosts)} hosts, {n_jobs} async jobs",
-                 fontsize=10)
+    ax.set_title(
+        title or f"{result.status} in {result.wall_time:.1f} s: {len(hosts)} hosts, {n_jobs} async jobs", fontsize=10
+    )
     legend = [Patch(facecolor=TASK_COLORS[s], label=f"task {s}") for s in ("ok", "changed", "failed", "unreachable")]
     legend.append(Patch(facecolor="white", edgecolor="#37474f", hatch="//", label="task waiting on jobs"))
     legend += [Patch(facecolor=JOB_COLORS[s], label=f"job {s}") for s in ("ok", "failed", "timeout")]

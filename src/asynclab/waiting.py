@@ -1,4 +1,5 @@
 """Waiting for a condition: the one helper the host side, the hub and the tests share."""
+
 from __future__ import annotations
 
 import time

@@ -9,6 +9,7 @@ ASYNCLAB_PROJECT names (`make test-integration`), and start nothing.
 
 Files whose tests share a module-scoped fixture run on one worker; the others' tests are
 spread one by one (tests/scheduling.py)."""
+
 import os
 import subprocess
 from pathlib import Path

@@ -1,4 +1,5 @@
 """What Ansible really does with async and poll, observed on the five lab hosts."""
+
 import time
 
 from asynclab import run_playbook
@@ -13,7 +14,8 @@ def results_present(lab, name):
 
 def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean_lab):
     job_seconds = 20
-    run = run_playbook(f"""
+    run = run_playbook(
+        f"""
 - hosts: servers
   gather_facts: false
   tasks:
@@ -23,7 +25,9 @@ def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean
       async: 120
       poll: 0
       register: long_task
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.ok, run.summary()
     # The play is over while the jobs still run: wide margin, the job takes 20 s.
     assert run.wall_time < job_seconds - 5, run.wall_time
@@ -34,14 +38,19 @@ def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean
         assert res["started"] is True and res["finished"] is False and res["changed"] is True
     assert sorted(j.host for j in run.jobs) == HOSTS and not any(j.finished for j in run.jobs)
     # ...and every job then finishes on its host, with no controller watching.
-    wait_until(lambda: results_present(clean_lab, "long_task") == HOSTS, timeout=90, interval=2,
-               what="long_task results on all five hosts")
+    wait_until(
+        lambda: results_present(clean_lab, "long_task") == HOSTS,
+        timeout=90,
+        interval=2,
+        what="long_task results on all five hosts",
+    )
     rc, out = clean_lab.exec("web2", "cat /var/lib/lab/results/long_task.done")
     assert rc == 0 and "seconds=20" in out
 
 
 def test_async_status_waits_until_every_job_is_finished(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: all
   gather_facts: false
   tasks:
@@ -57,7 +66,9 @@ def test_async_status_waits_until_every_job_is_finished(clean_lab):
       until: backup_result is finished
       retries: 30
       delay: 1
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.ok, run.summary()
     for host in HOSTS:
         (wait,) = run.task("Wait for it", host)
@@ -71,7 +82,8 @@ def test_async_status_waits_until_every_job_is_finished(clean_lab):
 
 
 def test_poll_then_async_status_could_not_find_job(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: webservers
   gather_facts: false
   tasks:
@@ -84,7 +96,9 @@ def test_poll_then_async_status_could_not_find_job(clean_lab):
       async_status:
         jid: "{{ job.ansible_job_id }}"
       register: result
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.status == "failed" and run.rc == 2
     for host in ("web1", "web2", "web3"):
         (check,) = run.task("Check it later", host)
@@ -94,7 +108,8 @@ def test_poll_then_async_status_could_not_find_job(clean_lab):
 
 
 def test_timeout_when_the_controller_gives_up(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: web1
   gather_facts: false
   tasks:
@@ -103,7 +118,9 @@ def test_timeout_when_the_controller_gives_up(clean_lab):
       async: 6
       poll: 1
       register: operation
-""", progress="none")
+""",
+        progress="none",
+    )
     (task,) = run.tasks
     assert task.status == "failed"
     # ansible-core 2.21's message for this timeout (2.19 and 2.22 say "async task did not
@@ -117,7 +134,8 @@ def test_timeout_when_the_controller_gives_up(clean_lab):
 
 
 def test_timeout_when_the_target_kills_the_job(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: web1
   gather_facts: false
   tasks:
@@ -137,7 +155,9 @@ def test_timeout_when_the_target_kills_the_job(clean_lab):
     - name: Show the registered result
       debug:
         msg: "{{ {'finished': status.finished, 'failed': status.failed, 'msg': status.msg} }}"
-""", progress="none")
+""",
+        progress="none",
+    )
     (check,) = run.task("Check", "web1")
     assert check.status == "failed" and check.res["finished"] is True
     assert check.res["msg"] == "Timeout exceeded"
@@ -149,7 +169,8 @@ def test_timeout_when_the_target_kills_the_job(clean_lab):
 
 
 def test_a_failing_job_makes_async_status_fail(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: app1
   gather_facts: false
   tasks:
@@ -163,7 +184,9 @@ def test_a_failing_job_makes_async_status_fail(clean_lab):
       until: s is finished
       retries: 10
       delay: 1
-""", progress="none")
+""",
+        progress="none",
+    )
     (check,) = run.task("Check", "app1")
     assert check.status == "failed" and check.res["rc"] == 3
     assert "FAILED (told to fail with rc 3)" in check.res["stderr"]
@@ -175,7 +198,8 @@ def test_a_failing_job_makes_async_status_fail(clean_lab):
 def test_a_wait_whose_retries_run_out_fails_without_a_message(clean_lab):
     """Notebook 04: on ansible-core 2.21 the task fails with no `msg` at all (2.19 said
     "Action failed: Unknown error."); the job had not finished and goes on."""
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: web2
   gather_facts: false
   tasks:
@@ -189,7 +213,9 @@ def test_a_wait_whose_retries_run_out_fails_without_a_message(clean_lab):
       until: s is finished
       retries: 1
       delay: 1
-""", progress="none")
+""",
+        progress="none",
+    )
     (wait,) = run.task("Wait", "web2")
     assert wait.status == "failed" and wait.res["failed"] is True
     assert wait.res["finished"] is False and "msg" not in wait.res
@@ -197,14 +223,17 @@ def test_a_wait_whose_retries_run_out_fails_without_a_message(clean_lab):
 
 def test_poll_positive_jobs_on_several_hosts_run_together(clean_lab):
     start = time.monotonic()
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: webservers
   gather_facts: false
   tasks:
     - command: sleep 3
       async: 30
       poll: 1
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.ok
     assert len(run.jobs) == 3 and all(j.poll == ">0" and j.status == "ok" for j in run.jobs)
     from asynclab.timeline import overlapping_jobs

@@ -1,6 +1,7 @@
 """JupyterLab in a real browser (Debian's Chromium, driven by Playwright): the token is
 required, a notebook runs a playbook with live progress and a timeline, and nbgrader's
 assignment list and formgrader open. Screenshots go to test-artifacts/browser/."""
+
 import json
 import os
 import shutil
@@ -14,22 +15,39 @@ from .conftest import ROOT
 
 SHOTS = ROOT / "test-artifacts" / "browser"
 NOTEBOOK = {
-    "nbformat": 4, "nbformat_minor": 5,
+    "nbformat": 4,
+    "nbformat_minor": 5,
     "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
     "cells": [
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "load",
-         "source": "%load_ext asynclab"},
-        {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "id": "run",
-         "source": "%%playbook\n- hosts: webservers\n  gather_facts: false\n  tasks:\n"
-                   "    - command: /opt/long_task.sh --seconds 6\n      async: 30\n      poll: 2\n"},
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "id": "load",
+            "source": "%load_ext asynclab",
+        },
+        {
+            "cell_type": "code",
+            "metadata": {},
+            "outputs": [],
+            "execution_count": None,
+            "id": "run",
+            "source": "%%playbook\n- hosts: webservers\n  gather_facts: false\n  tasks:\n"
+            "    - command: /opt/long_task.sh --seconds 6\n      async: 30\n      poll: 2\n",
+        },
     ],
 }
 
 
 def chromium() -> str:
     # Debian's /usr/bin/chromium is a launcher script; Playwright wants the browser itself.
-    candidates = [os.environ.get("CHROMIUM"), "/usr/lib/chromium/chromium", shutil.which("chromium"),
-                  shutil.which("chromium-browser")]
+    candidates = [
+        os.environ.get("CHROMIUM"),
+        "/usr/lib/chromium/chromium",
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ]
     path = next((c for c in candidates if c and os.path.exists(c)), None)
     if not path:
         pytest.fail("Chromium is not installed (apt-get install chromium; .ci/run does it)")
@@ -45,13 +63,16 @@ def jupyter(lab):
     base = f"http://127.0.0.1:{port}"
     name = f"browser-test-{uuid.uuid4().hex[:6]}.ipynb"
     request = urllib.request.Request(
-        f"{base}/api/contents/{name}", method="PUT",
+        f"{base}/api/contents/{name}",
+        method="PUT",
         data=json.dumps({"type": "notebook", "format": "json", "content": NOTEBOOK}).encode(),
-        headers={"Authorization": f"token {token}", "Content-Type": "application/json"})
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
     urllib.request.urlopen(request, timeout=30)
     yield base, token, name
-    delete = urllib.request.Request(f"{base}/api/contents/{name}", method="DELETE",
-                                    headers={"Authorization": f"token {token}"})
+    delete = urllib.request.Request(
+        f"{base}/api/contents/{name}", method="DELETE", headers={"Authorization": f"token {token}"}
+    )
     urllib.request.urlopen(delete, timeout=30)
 
 

@@ -4,6 +4,7 @@ a lab from it, which then runs playbooks.
 
 The images are bundled under a tag of this test's own, so that loading them never moves a
 tag another stack uses, and the lab runs as a compose project of its own on a free port."""
+
 import hashlib
 import os
 import re
@@ -28,15 +29,23 @@ PROJECT = "asynclab-bundletest"
 TAG = "bundletest"
 PING = "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n"
 # Settings of the caller's own lab that must not leak into the bundle's lab.
-CALLER_SETTINGS = ("COMPOSE_PROJECT_NAME", "LAB_PORT", "LAB_VERSION", "JUPYTER_TOKEN", "ASYNCLAB_PROJECT",
-                   "LAB_CGROUP_NAME", "COMPOSE_FILE")
+CALLER_SETTINGS = (
+    "COMPOSE_PROJECT_NAME",
+    "LAB_PORT",
+    "LAB_VERSION",
+    "JUPYTER_TOKEN",
+    "ASYNCLAB_PROJECT",
+    "LAB_CGROUP_NAME",
+    "COMPOSE_FILE",
+)
 
 
 def stack_images(version: str | None = None) -> list[str]:
     """The images the compose file names (for LAB_VERSION=version, else the current one)."""
     env = dict(os.environ, **({"LAB_VERSION": version} if version else {}))
-    out = subprocess.run([*compose_command(), "config"], cwd=ROOT, env=env, capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [*compose_command(), "config"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    ).stdout
     return sorted(set(re.findall(r"^\s*image:\s*(\S+)", out, re.M)))
 
 
@@ -93,17 +102,26 @@ def bundle(tmp_path_factory):
             subprocess.run(["docker", "tag", ident, ref.rsplit(":", 1)[0] + ":" + TAG], check=True)
         assert sorted(ours) == stack_images(TAG)
         started = time.monotonic()
-        made = subprocess.run(["make", "--no-print-directory", "bundle", f"BUNDLE={folder}"], cwd=ROOT,
-                              env=dict(os.environ, LAB_VERSION=TAG), capture_output=True, text=True, timeout=480)
+        made = subprocess.run(
+            ["make", "--no-print-directory", "bundle", f"BUNDLE={folder}"],
+            cwd=ROOT,
+            env=dict(os.environ, LAB_VERSION=TAG),
+            capture_output=True,
+            text=True,
+            timeout=480,
+        )
         assert made.returncode == 0, made.stdout + made.stderr
         print(f"\nmake bundle: {time.monotonic() - started:.0f} s\n{made.stdout}")
         # The test's tags are removed again: the load below must bring them back.
         subprocess.run(["docker", "image", "rm", "--no-prune", *ours], check=True, capture_output=True)
         yield folder, ours
     finally:
-        subprocess.run([*compose_command(), "-p", PROJECT, "down", "--volumes", "--remove-orphans"],
-                       cwd=folder / "asynclab" if (folder / "asynclab").is_dir() else ROOT,
-                       capture_output=True, timeout=180)
+        subprocess.run(
+            [*compose_command(), "-p", PROJECT, "down", "--volumes", "--remove-orphans"],
+            cwd=folder / "asynclab" if (folder / "asynclab").is_dir() else ROOT,
+            capture_output=True,
+            timeout=180,
+        )
         subprocess.run(["docker", "image", "rm", "--no-prune", *ours], capture_output=True)
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -121,9 +139,18 @@ def test_the_manifest_holds_every_file_and_the_image_ids(bundle):
     assert all(sha256(folder / name) == digest for name, digest in sums.items() if name != archive)
 
     copy = folder / "asynclab"
-    for needed in ("docker-compose.yml", "docker-compose.grading.yml", "Makefile", ".env.example", "pyproject.toml",
-                   "README.md", "scripts/load.sh", "scripts/wait-healthy.sh", "src/asynclab/hosts.py",
-                   "images/lab/Dockerfile"):
+    for needed in (
+        "docker-compose.yml",
+        "docker-compose.grading.yml",
+        "Makefile",
+        ".env.example",
+        "pyproject.toml",
+        "README.md",
+        "scripts/load.sh",
+        "scripts/wait-healthy.sh",
+        "src/asynclab/hosts.py",
+        "images/lab/Dockerfile",
+    ):
         assert (copy / needed).is_file(), needed
     assert not (copy / ".env").exists()  # this machine's token stays here
     assert not list(copy.rglob("__pycache__"))
@@ -189,9 +216,26 @@ def test_the_wheels_hold_everything_make_setup_installs(bundle):
     folder, _ = bundle
     env = {k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
     env["PIP_CONFIG_FILE"] = os.devnull  # no index or find-links of this machine
-    done = subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed",
-                           "--no-index", "--find-links", str(folder / "wheels"), "-e", ".[dev]"],
-                          cwd=folder / "asynclab", env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--dry-run",
+            "--ignore-installed",
+            "--no-index",
+            "--find-links",
+            str(folder / "wheels"),
+            "-e",
+            ".[dev]",
+        ],
+        cwd=folder / "asynclab",
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     would_install = {name.lower().replace("_", "-") for name in done.stdout.rsplit("Would install ", 1)[1].split()}
     project = tomllib.loads((folder / "asynclab/pyproject.toml").read_text())["project"]

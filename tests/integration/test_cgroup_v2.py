@@ -11,6 +11,7 @@ tests on what most users have (ASYNCLAB_V2_ENGINE=vm): a Debian 12 VM under qemu
 with the unified hierarchy alone, nsdelegate and every controller, Docker 20.10 with the
 systemd driver (tests/engines/cgroup-v2-vm.sh). Under software emulation it is about ten
 times slower, so it is outside the default suite."""
+
 from __future__ import annotations
 
 import json
@@ -58,11 +59,21 @@ class V2Stack:
     def __init__(self, folder: Path, host: str, engine_folder: Path):
         self.folder = folder
         self.engine_folder = engine_folder
-        self.env = dict(os.environ, DOCKER_HOST=host, COMPOSE_PROJECT_NAME=PROJECT, LAB_PORT=str(_free_port()),
-                        **stack_env(PROJECT))
+        self.env = dict(
+            os.environ, DOCKER_HOST=host, COMPOSE_PROJECT_NAME=PROJECT, LAB_PORT=str(_free_port()), **stack_env(PROJECT)
+        )
         self.env.pop("COMPOSE_FILE", None)
-        self.compose = ["docker", "compose", "-f", str(ROOT / "docker-compose.yml"), "-f", str(folder / OVERRIDE),
-                        *self._slow_health_checks(), "-p", PROJECT]
+        self.compose = [
+            "docker",
+            "compose",
+            "-f",
+            str(ROOT / "docker-compose.yml"),
+            "-f",
+            str(folder / OVERRIDE),
+            *self._slow_health_checks(),
+            "-p",
+            PROJECT,
+        ]
         self.figures: dict[str, float | str] = {}
 
     def _slow_health_checks(self) -> list[str]:
@@ -70,8 +81,12 @@ class V2Stack:
         than its 5 s: the same checks, with SLOWER times their patience."""
         if SLOWER == 1:
             return []
-        patience = {"interval": f"{5 * SLOWER}s", "timeout": f"{5 * SLOWER}s", "start_period": f"{60 * SLOWER}s",
-                    "retries": 12 * SLOWER}
+        patience = {
+            "interval": f"{5 * SLOWER}s",
+            "timeout": f"{5 * SLOWER}s",
+            "start_period": f"{60 * SLOWER}s",
+            "retries": 12 * SLOWER,
+        }
         services = {service: {"healthcheck": patience} for service in (*LAB_HOSTS, "lab", "releases")}
         slow = self.folder / "docker-compose.slow.yml"
         slow.write_text(json.dumps({"services": services}, indent=2))
@@ -99,19 +114,39 @@ class V2Stack:
         # In the VM, from a container with a private cgroup namespace: a mount of cgroup2
         # there shows the superblock's options and, unlike one in the host's namespace
         # (moby #50466), does not set them.
-        return self.run("docker", "run", "--rm", "--network", "none", "--cgroupns", "private", "--entrypoint",
-                        "findmnt", _images()[1], "-no", "FS-OPTIONS", "/sys/fs/cgroup").stdout.strip()
+        return self.run(
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--cgroupns",
+            "private",
+            "--entrypoint",
+            "findmnt",
+            _images()[1],
+            "-no",
+            "FS-OPTIONS",
+            "/sys/fs/cgroup",
+        ).stdout.strip()
 
     def load_images(self) -> None:
         """The lab's images, unless the engine has them already (the VM keeps its disk)."""
         for image in _images():
-            here = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", image], capture_output=True,
-                                  text=True, check=True).stdout.strip()
+            here = subprocess.run(
+                ["docker", "image", "inspect", "-f", "{{.Id}}", image], capture_output=True, text=True, check=True
+            ).stdout.strip()
             there = self.run("docker", "image", "inspect", "-f", "{{.Id}}", image, check=False).stdout.strip()
             if here != there:
                 saver = subprocess.Popen(["docker", "save", image], stdout=subprocess.PIPE)
-                subprocess.run(["docker", "load", "-q"], stdin=saver.stdout, env=self.env, check=True,
-                               capture_output=True, timeout=600 * SLOWER)
+                subprocess.run(
+                    ["docker", "load", "-q"],
+                    stdin=saver.stdout,
+                    env=self.env,
+                    check=True,
+                    capture_output=True,
+                    timeout=600 * SLOWER,
+                )
                 saver.wait()
 
 
@@ -136,8 +171,9 @@ def v2(tmp_path_factory):
         started = time.monotonic()
         stack.load_images()
         stack.figures["images_load_s"] = round(time.monotonic() - started, 1)
-        chose = stack.run("python3", str(CGROUP_SETTINGS), "write",
-                          "--out", str(folder / OVERRIDE), "--probe-image", _images()[1])
+        chose = stack.run(
+            "python3", str(CGROUP_SETTINGS), "write", "--out", str(folder / OVERRIDE), "--probe-image", _images()[1]
+        )
         stack.figures["chosen"] = chose.stdout.strip()
         stack.mount_before = stack.figures["cgroup2_options"] = stack.cgroup_mount_options()
         started = time.monotonic()
@@ -179,8 +215,17 @@ def test_a_job_launched_with_poll_0_is_followed_with_async_status(v2):
 
 def test_systemd_restarts_nginx_through_ansible(v2):
     before = v2.exec("web1", "systemctl", "show", "-p", "MainPID", "--value", "nginx").stdout.strip()
-    done = v2.exec("lab", "ansible", "web1", "-m", "ansible.builtin.systemd", "-a", "name=nginx state=restarted",
-                   user="jovyan", check=False)
+    done = v2.exec(
+        "lab",
+        "ansible",
+        "web1",
+        "-m",
+        "ansible.builtin.systemd",
+        "-a",
+        "name=nginx state=restarted",
+        user="jovyan",
+        check=False,
+    )
     assert done.returncode == 0 and "CHANGED" in done.stdout, done.stdout
     after = v2.exec("web1", "systemctl", "show", "-p", "MainPID", "--value", "nginx").stdout.strip()
     assert after != before and v2.exec("web1", "systemctl", "is-active", "nginx").stdout.strip() == "active"

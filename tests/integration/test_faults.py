@@ -1,6 +1,7 @@
 """Faults and bad input on the real stack: a host killed mid-run, the lab container
 restarted, malformed, huge, endless and misdirected playbooks run from a learner's kernel,
 and the lab's safety bar (token, bindings, privileges, no keys in git, no target ports)."""
+
 import io
 import json
 import os
@@ -60,8 +61,7 @@ def test_a_host_killed_mid_run_is_the_labs_fault_and_make_reset_brings_it_back(c
 
     threading.Thread(target=run, daemon=True).start()
     try:
-        wait_until(lambda: lab.exec("web2", ["pgrep", "-f", "long_task.sh"])[0] == 0, 90, 0.5,
-                   what="the job on web2")
+        wait_until(lambda: lab.exec("web2", ["pgrep", "-f", "long_task.sh"])[0] == 0, 90, 0.5, what="the job on web2")
         lab.kill("web2")
         killed = time.monotonic()
         wait_until(finished.is_set, 150, 0.5, what="the run to end")
@@ -98,7 +98,9 @@ def test_a_frozen_host_is_reported_unreachable_instead_of_holding_the_run(lab):
         try:
             outcome["result"] = run_playbook(
                 "- hosts: web3\n  gather_facts: false\n  tasks:\n    - command: sleep 40\n",
-                timeout=150, progress="none")
+                timeout=150,
+                progress="none",
+            )
         finally:
             finished.set()
 
@@ -125,11 +127,23 @@ def test_a_frozen_host_is_reported_unreachable_instead_of_holding_the_run(lab):
 def test_restarting_the_lab_container_keeps_the_learners_work(lab, lab_exec):
     container = lab.container("lab")
     name = f"/home/jovyan/work/notebooks/restart-{uuid.uuid4().hex[:8]}.ipynb"
-    notebook = json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {}, "outputs": [],
-                   "source": "%%playbook\n- hosts: web1\n  tasks:\n    - ping:\n"}],
-        "metadata": {}, "nbformat": 4, "nbformat_minor": 5,
-    })
+    notebook = json.dumps(
+        {
+            "cells": [
+                {
+                    "cell_type": "code",
+                    "execution_count": None,
+                    "id": "a1",
+                    "metadata": {},
+                    "outputs": [],
+                    "source": "%%playbook\n- hosts: web1\n  tasks:\n    - ping:\n",
+                }
+            ],
+            "metadata": {},
+            "nbformat": 4,
+            "nbformat_minor": 5,
+        }
+    )
     put_file(container, name, notebook)
     try:
         container.reload()
@@ -145,9 +159,10 @@ def test_restarting_the_lab_container_keeps_the_learners_work(lab, lab_exec):
         rc, out = container.exec_run(["cat", name], user="jovyan")
         assert rc == 0 and out.decode() == notebook
         rc, out = lab_exec(
-            "python3 -c \"from asynclab import run_playbook; "
+            'python3 -c "from asynclab import run_playbook; '
             f"r = run_playbook('''{PING_ALL}''', progress='none'); print(r.status, sorted(r.recap))\"",
-            timeout=120)
+            timeout=120,
+        )
         assert rc == 0, out
         assert "successful ['app1', 'db1', 'web1', 'web2', 'web3']" in out
     finally:
@@ -209,6 +224,7 @@ def printing(megabytes: int) -> str:
       shell: yes 'the same line of output, again and again' | head -c {megabytes}000000; exit 1
 """
 
+
 NEXT_RUN = """%%playbook --name next_run --no-timeline --timeout 90
 - hosts: all
   gather_facts: false
@@ -235,36 +251,56 @@ NEXT_RUN = """%%playbook --name next_run --no-timeline --timeout 90
 KERNEL_CELLS = [
     ("setup", SETUP),
     # Malformed YAML: the error names the line, as the cell counts its lines.
-    ("yaml_magic", "%%playbook\n- hosts: all\n  gather_facts: false\n  tasks:\n"
-                   "    - command: /opt/task.sh\n      async:300\n"),
-    ("yaml_grader", "%%playbook --exercise fire_and_forget\n- hosts: webservers\n  gather_facts: false\n"
-                    "  tasks:\n    - command: /opt/backup.sh\n      async: 300\n     poll: 0\n"),
+    (
+        "yaml_magic",
+        "%%playbook\n- hosts: all\n  gather_facts: false\n  tasks:\n    - command: /opt/task.sh\n      async:300\n",
+    ),
+    (
+        "yaml_grader",
+        "%%playbook --exercise fire_and_forget\n- hosts: webservers\n  gather_facts: false\n"
+        "  tasks:\n    - command: /opt/backup.sh\n      async: 300\n     poll: 0\n",
+    ),
     ("yaml_check", 'check("fire_and_forget")'),
     # Hosts that are not the lab's: refused by name, before anything runs.
     ("outside_before", "before = run_dirs()"),
     ("outside_magic", "%%playbook\n- hosts: google.com\n  gather_facts: false\n  tasks:\n    - ping:\n"),
     ("outside_magic_ip", "%%playbook\n- hosts: web1,10.0.0.5\n  gather_facts: false\n  tasks:\n    - ping:\n"),
-    ("outside_grader", "%%playbook --exercise fire_and_forget\n- hosts: google.com\n  gather_facts: false\n"
-                       "  tasks:\n    - command: /opt/backup.sh\n      async: 60\n      poll: 0\n"),
+    (
+        "outside_grader",
+        "%%playbook --exercise fire_and_forget\n- hosts: google.com\n  gather_facts: false\n"
+        "  tasks:\n    - command: /opt/backup.sh\n      async: 60\n      poll: 0\n",
+    ),
     ("outside_check", 'check("fire_and_forget")\nprint("NEW RUNS", len(run_dirs() - before))'),
     # Megabytes of output on every host.
     ("huge_before", "rss_before = rss_mb()"),
     # 4 MB on each of the five hosts through the magic; 1 MB each through the grader.
     ("huge_magic", "%%playbook --name huge --no-timeline --timeout 150" + printing(4)),
-    ("huge_sizes", 'print("SIZES", json.dumps({"stdout": len(huge.stdout), "events": len(json.dumps(huge.events)),'
-                   ' "note": "characters of output not shown" in huge.stdout}))'),
+    (
+        "huge_sizes",
+        'print("SIZES", json.dumps({"stdout": len(huge.stdout), "events": len(json.dumps(huge.events)),'
+        ' "note": "characters of output not shown" in huge.stdout}))',
+    ),
     ("huge_grader", "%%playbook --exercise fire_and_forget --quiet --no-timeline" + printing(1)),
-    ("huge_check", 'check("fire_and_forget")\ngraded = ANSWERS["fire_and_forget"].result\n'
-                   'print("SIZES", json.dumps({"stdout": len(graded.stdout),'
-                   ' "events": len(json.dumps(graded.events))}))\n'
-                   'print("RSS", json.dumps({"before": rss_before, "after": rss_mb(),'
-                   ' "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))'),
+    (
+        "huge_check",
+        'check("fire_and_forget")\ngraded = ANSWERS["fire_and_forget"].result\n'
+        'print("SIZES", json.dumps({"stdout": len(graded.stdout),'
+        ' "events": len(json.dumps(graded.events))}))\n'
+        'print("RSS", json.dumps({"before": rss_before, "after": rss_mb(),'
+        ' "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))',
+    ),
     # A playbook that never ends: cut off at its limit; what it left does not stop the next run.
-    ("endless_magic", "%%playbook --timeout 15 --no-timeline\n- hosts: all\n  gather_facts: false\n  tasks:\n"
-                      "    - name: Never ends\n      command: /opt/long_task.sh --hang\n"),
-    ("endless_grader", "%%playbook --exercise detect_a_timeout --quiet --no-timeline\n- hosts: web2\n"
-                       "  gather_facts: false\n  tasks:\n"
-                       "    - name: Never ends\n      command: /opt/operation.sh --hang\n"),
+    (
+        "endless_magic",
+        "%%playbook --timeout 15 --no-timeline\n- hosts: all\n  gather_facts: false\n  tasks:\n"
+        "    - name: Never ends\n      command: /opt/long_task.sh --hang\n",
+    ),
+    (
+        "endless_grader",
+        "%%playbook --exercise detect_a_timeout --quiet --no-timeline\n- hosts: web2\n"
+        "  gather_facts: false\n  tasks:\n"
+        "    - name: Never ends\n      command: /opt/operation.sh --hang\n",
+    ),
     ("endless_check", 'check("detect_a_timeout")'),
     ("next_run", NEXT_RUN),
     ("alive", 'print("ALIVE", next_run.ok, next_run.task("What the endless run left", "web2")[0].status)'),
@@ -276,16 +312,29 @@ def kernel_cells(lab):
     """Execute KERNEL_CELLS in a fresh kernel in the lab container; per cell its text, error and time."""
     container = lab.container("lab")
     notebook = {
-        "cells": [{"cell_type": "code", "execution_count": None, "id": name, "metadata": {"name": name},
-                   "outputs": [], "source": textwrap.dedent(source).strip("\n")} for name, source in KERNEL_CELLS],
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "id": name,
+                "metadata": {"name": name},
+                "outputs": [],
+                "source": textwrap.dedent(source).strip("\n"),
+            }
+            for name, source in KERNEL_CELLS
+        ],
         "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     put_file(container, "/tmp/faults/faults.ipynb", json.dumps(notebook))
     put_file(container, "/tmp/faults/driver.py", KERNEL_DRIVER)
     started = time.monotonic()
-    rc, out = container.exec_run(["timeout", "900", "python3", "/tmp/faults/driver.py", "/tmp/faults/faults.ipynb"],
-                                 user="jovyan", workdir="/tmp/faults")
+    rc, out = container.exec_run(
+        ["timeout", "900", "python3", "/tmp/faults/driver.py", "/tmp/faults/faults.ipynb"],
+        user="jovyan",
+        workdir="/tmp/faults",
+    )
     text = out.decode(errors="replace")
     assert rc == 0, f"the kernel or its notebook failed ({time.monotonic() - started:.0f} s):\n{text[-3000:]}"
     cells = json.loads(text.split("CELLS ", 1)[1])

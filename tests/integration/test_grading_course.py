@@ -5,6 +5,7 @@ answered yet"), one with the typical mistakes of grading_cases/mistakes.yml (eac
 exactly its points, with its message) and one that is not a notebook (reported, and it
 does not stop the others). `make autograde` grades them in parallel, each worker on its
 own private hosts; the lab's own hosts are left alone."""
+
 import csv
 import io
 import itertools
@@ -27,8 +28,14 @@ HOSTS = ("web1", "web2", "web3", "db1", "app1")
 ASSIGNMENT = "async-basics"
 SOURCE = ROOT / "grader" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
 CASES = yaml.safe_load((Path(__file__).parent / "grading_cases" / "mistakes.yml").read_text())
-HIDDEN_TEXT = ("BEGIN HIDDEN TESTS", 'check("', "check(&quot;", "from asynclab.grading", "most recent call last",
-               "site-packages")
+HIDDEN_TEXT = (
+    "BEGIN HIDDEN TESTS",
+    'check("',
+    "check(&quot;",
+    "from asynclab.grading",
+    "most recent call last",
+    "site-packages",
+)
 
 
 def report_rows(report: str) -> dict[str, dict[str, str]]:
@@ -38,7 +45,7 @@ def report_rows(report: str) -> dict[str, dict[str, str]]:
     names = lines[start].split()
     cuts = [lines[start].index(name) for name in names] + [None]
     rows = {}
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if not line.strip() or " submission(s) graded" in line:
             break
         values = [line[a:b].strip() for a, b in itertools.pairwise(cuts)]
@@ -81,8 +88,12 @@ def check_cells(path: Path) -> dict[str, tuple[float, str]]:
 def graded(lab, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("grading")
     run_id = uuid.uuid4().hex[:8]
-    settings = [f"COURSE_IN_LAB=/tmp/gradetest-{run_id}/course", f"EXCHANGE=/tmp/gradetest-{run_id}/exchange",
-                f"GRADER_OUT={tmp / 'out'}", f"ASSIGNMENT={ASSIGNMENT}"]
+    settings = [
+        f"COURSE_IN_LAB=/tmp/gradetest-{run_id}/course",
+        f"EXCHANGE=/tmp/gradetest-{run_id}/exchange",
+        f"GRADER_OUT={tmp / 'out'}",
+        f"ASSIGNMENT={ASSIGNMENT}",
+    ]
     env = dict(os.environ)
     if os.environ.get("ASYNCLAB_PROJECT"):
         env["COMPOSE_PROJECT_NAME"] = os.environ["ASYNCLAB_PROJECT"]
@@ -91,8 +102,14 @@ def graded(lab, tmp_path_factory):
     steps = {}
 
     def make(target, *extra, key=None, timeout=1800):
-        done = subprocess.run(["make", "--no-print-directory", target, *settings, *extra], cwd=ROOT, env=env,
-                              capture_output=True, text=True, timeout=timeout)
+        done = subprocess.run(
+            ["make", "--no-print-directory", target, *settings, *extra],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         steps[key or target] = done
         return done
 
@@ -113,8 +130,11 @@ def graded(lab, tmp_path_factory):
     lab.reset()
     make("autograde", "WORKERS=2")
     steps["lab hosts after grading"] = {h: lab.exec(h, "ls /var/lib/lab/results")[1].split() for h in HOSTS}
-    steps["workers left"] = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project="
-                                            f"{lab.project}-grade1"], capture_output=True, text=True).stdout.split()
+    steps["workers left"] = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={lab.project}-grade1"],
+        capture_output=True,
+        text=True,
+    ).stdout.split()
     make("autograde", key="again")  # everything graded is kept, the broken one is tried again
     make("autograde", "WORKERS=0", "STUDENT=blank", "REGRADE=1", key="in the lab")
     make("feedback")
@@ -137,7 +157,8 @@ def test_every_submission_was_tried_and_the_broken_one_reported(graded):
     assert steps["collect"].returncode in (0, 1), steps["collect"].stderr
     rows = report_rows(steps["autograde"].stdout)
     assert {s: rows[s]["outcome"] for s in ("solution", "blank", "mistakes")} == dict.fromkeys(
-        ("solution", "blank", "mistakes"), "graded"), rows
+        ("solution", "blank", "mistakes"), "graded"
+    ), rows
     assert rows["broken"]["outcome"] == "could not be graded" and "NotJSONError" in rows["broken"]["detail"], rows
     assert (tmp / "out" / "autograde-report.txt").is_file()
     assert steps["autograde"].returncode != 0  # not everything could be graded: said by the exit code

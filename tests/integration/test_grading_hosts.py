@@ -1,5 +1,6 @@
 """The grader's own work on the hosts: a clean state with the exercise's workloads before a
 run (lab-reset), and the results read back after it (the probe), over SSH as in grading."""
+
 import time
 
 from asynclab.grading import hostprobe
@@ -8,8 +9,10 @@ from asynclab.grading.hostprobe import Workload
 
 def test_prepare_clears_old_results_and_sets_the_exercises_workloads(clean_lab):
     clean_lab.exec("web1", "mkdir -p /var/lib/lab/results && echo old > /var/lib/lab/results/backup.done")
-    hostprobe.prepare({"web1": [Workload("/opt/backup.sh", 1.5), Workload("/opt/risky_operation.sh", 0.5, fail=3)]},
-                      hosts=("web1", "web2"))
+    hostprobe.prepare(
+        {"web1": [Workload("/opt/backup.sh", 1.5), Workload("/opt/risky_operation.sh", 0.5, fail=3)]},
+        hosts=("web1", "web2"),
+    )
     rc, out = clean_lab.exec("web1", "ls /var/lib/lab/results")
     assert rc == 0 and not out.strip(), out
     rc, out = clean_lab.exec("web1", "/opt/backup.sh")

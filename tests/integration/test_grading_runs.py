@@ -1,6 +1,7 @@
 """Graded exercises run on the real hosts: a runaway answer is cut off at the exercise's
 limit, a host that went away is reported as the lab's fault, and the clean state before
 each run removes what an earlier run left."""
+
 import time
 
 import pytest

@@ -1,6 +1,7 @@
 """deploy/jupyterhub: one learner's private lab, made on the real Docker engine by the code
 the hub's spawner runs, reached over SSH from a lab container on that learner's network
 (as the learner's server is), then removed without a trace. Needs Docker, not the stack."""
+
 import os
 from pathlib import Path
 
@@ -32,8 +33,10 @@ def room_for_five_targets():
     limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
     used = inotify_instances_of_root()
     if limit - used < 5 * INOTIFY_PER_TARGET:
-        pytest.fail(f"five more targets need {5 * INOTIFY_PER_TARGET} inotify instances; {used} of {limit} are in use "
-                    "(other labs on this engine): stop some, or raise fs.inotify.max_user_instances")
+        pytest.fail(
+            f"five more targets need {5 * INOTIFY_PER_TARGET} inotify instances; {used} of {limit} are in use "
+            "(other labs on this engine): stop some, or raise fs.inotify.max_user_instances"
+        )
 
 
 @pytest.fixture
@@ -52,9 +55,14 @@ def run_on_learners_network(lab, keys_volume: str, command: list[str]) -> tuple[
     from learner_lab import LEARNER_LABEL
 
     container = lab.client.containers.run(
-        lab.lab_image, entrypoint=command, name=lab.container("probe"), network=lab.network,
+        lab.lab_image,
+        entrypoint=command,
+        name=lab.container("probe"),
+        network=lab.network,
         volumes={keys_volume: {"bind": "/etc/lab-keys", "mode": "ro"}},
-        labels={LEARNER_LABEL: lab.learner}, detach=True)
+        labels={LEARNER_LABEL: lab.learner},
+        detach=True,
+    )
     try:
         rc = container.wait(timeout=90)["StatusCode"]
         return rc, container.logs().decode(errors="replace")
@@ -70,9 +78,13 @@ def make_other_key_pair(lab) -> str:
     for volume in (keys, trust):
         lab.client.volumes.create(volume, labels={LEARNER_LABEL: lab.learner})
     lab.client.containers.run(
-        lab.lab_image, entrypoint=["/usr/local/lib/lab/keygen.sh", "/keys", "/trust"], user="root",
+        lab.lab_image,
+        entrypoint=["/usr/local/lib/lab/keygen.sh", "/keys", "/trust"],
+        user="root",
         volumes={keys: {"bind": "/keys", "mode": "rw"}, trust: {"bind": "/trust", "mode": "rw"}},
-        network_mode="none", remove=True)
+        network_mode="none",
+        remove=True,
+    )
     return keys
 
 

@@ -1,5 +1,6 @@
 """The learners' container: a preset Ansible controller, JupyterLab behind its token,
 no Docker socket, no privileges."""
+
 import json
 import os
 import urllib.error
@@ -125,7 +126,7 @@ def test_the_formgrader_and_the_assignment_list_answer_in_jupyterlab(lab_exec):
         "t = os.environ['JUPYTER_TOKEN']\n"
         "web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))\n"
         "def get(p):\n"
-        "    r = web.open(f'http://127.0.0.1:8888{p}{\"&\" if \"?\" in p else \"?\"}token={t}', timeout=30)\n"
+        '    r = web.open(f\'http://127.0.0.1:8888{p}{"&" if "?" in p else "?"}token={t}\', timeout=30)\n'
         "    return r.status, r.read().decode()\n"
         "s, page = get('/formgrader')\n"
         "print('formgrader', s, 'Manage Assignments' in page)\n"

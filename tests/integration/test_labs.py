@@ -1,4 +1,5 @@
 """The hands-on lab's playbooks, run with ansible-playbook in the learner's terminal."""
+
 import io
 import re
 import tarfile
@@ -49,10 +50,14 @@ def test_step2_fire_and_forget(lab2, lab_exec, clean_lab):
     assert "backup started as j" in out
     rc, out = lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")
     assert rc != 0 and "No such file or directory" in out  # still running
-    wait_until(lambda: lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")[0] == 0,
-               timeout=60, interval=2, what="the backups")
+    wait_until(
+        lambda: lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")[0] == 0,
+        timeout=60,
+        interval=2,
+        what="the backups",
+    )
     job_id = "$(ansible web1 -m command -a 'cat /tmp/backup_job_id.txt' -o | awk '{print $NF}')"
-    rc, out = lab_exec(f"ansible web1 -m async_status -a \"jid={job_id}\"")
+    rc, out = lab_exec(f'ansible web1 -m async_status -a "jid={job_id}"')
     assert rc == 0 and '"finished": true' in out and '"rc": 0' in out, out
 
 

@@ -4,6 +4,7 @@ Where the lesson is wrong about Ansible the run fails with Ansible's own words, 
 test expects exactly that. The workloads are set to finish quickly (on the hosts, not in
 the playbooks) so that the lesson's long `poll`/`delay` values are the only waits.
 """
+
 import pytest
 
 from .conftest import ROOT

@@ -1,5 +1,6 @@
 """Learner work lives in a volume: it survives `make down` and `make lab` (which rebuilds
 the images from its cache and starts the stack again)."""
+
 import uuid
 
 from asynclab.hosts import Lab

@@ -1,4 +1,5 @@
 """The lab's runner on the real stack: limits, cancelling, faults and the magic."""
+
 import shlex
 import signal
 import subprocess
@@ -35,13 +36,15 @@ def test_a_run_is_bounded_by_its_timeout(clean_lab):
 
 def test_interrupting_cancels_the_run_cleanly(clean_lab, tmp_path):
     script = tmp_path / "interrupted.py"
-    script.write_text(textwrap.dedent(f"""
+    script.write_text(
+        textwrap.dedent(f"""
         from asynclab import run_playbook, RunCancelled
         try:
             run_playbook({LONG_POLL!r}, progress="text")
         except RunCancelled as exc:
             print("CANCELLED", exc.result.status, flush=True)
-    """))
+    """)
+    )
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     # Interrupt once the job runs on web1: the run is then connected and polling.
     wait_until(lambda: clean_lab.exec("web1", "pgrep -f 'sleep 60'")[0] == 0, 60, 0.5, what="the job on web1")
@@ -117,11 +120,13 @@ def test_a_run_from_the_host_goes_to_the_lab_container(lab, no_ansible_here):
 
 def test_playbook_magic_runs_and_keeps_the_result(lab, capsys, ipython_shell):
     ip = ipython_shell
-    cell = ("%%playbook --quiet --name demo -e secs=2\n"
-            "- hosts: appservers\n  gather_facts: false\n  tasks:\n"
-            "    - command: sleep {{ secs }}\n      async: 10\n      poll: 0\n      register: j\n"
-            "    - async_status: {jid: '{{ j.ansible_job_id }}'}\n"
-            "      register: s\n      until: s is finished\n      retries: 10\n      delay: 1\n")
+    cell = (
+        "%%playbook --quiet --name demo -e secs=2\n"
+        "- hosts: appservers\n  gather_facts: false\n  tasks:\n"
+        "    - command: sleep {{ secs }}\n      async: 10\n      poll: 0\n      register: j\n"
+        "    - async_status: {jid: '{{ j.ansible_job_id }}'}\n"
+        "      register: s\n      until: s is finished\n      retries: 10\n      delay: 1\n"
+    )
     result = ip.run_cell(cell)
     shown = capsys.readouterr().out
     assert result.success

@@ -1,6 +1,7 @@
 """The targets keep the bytecode of Ansible's module payloads (lab_bytecode_cache.py in the
 target image): the same code runs, tracebacks name the current payload, each user's cache is
 their own, and a cache others can write to is never read."""
+
 import pytest
 
 from asynclab import run_playbook
@@ -9,7 +10,7 @@ CACHE = "/root/.cache/lab-bytecode"
 
 # Run on a target: import a module from a fresh ansible_*_payload.zip and print what it says.
 # argv: the module's source, and "poison" to plant a cached entry that says POISONED first.
-IMPORT_FROM_PAYLOAD = r'''
+IMPORT_FROM_PAYLOAD = r"""
 import hashlib, marshal, os, subprocess, sys, tempfile, zipfile
 from _frozen_importlib_external import MAGIC_NUMBER
 source, poison = sys.argv[1].encode(), sys.argv[2:] == ["poison"]
@@ -25,7 +26,7 @@ with zipfile.ZipFile(archive, "w") as payload:
 run = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {archive!r}); import probe; probe.say()"],
                      capture_output=True, text=True)
 print(run.stdout.strip(), "|", archive, "|", run.stderr.strip().splitlines()[-3:])
-'''
+"""
 
 
 def _import(lab, host, source, *extra, env=""):

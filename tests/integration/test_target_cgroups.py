@@ -2,6 +2,7 @@
 a cgroup file of another container or of the host (on cgroup v1 too, where Docker before
 25 binds /sys/fs/cgroup read-only without its hierarchies). test_cgroup_v2.py checks the
 same on a cgroup v2 engine."""
+
 import os
 import subprocess
 
@@ -34,9 +35,11 @@ def test_no_target_is_privileged_or_has_an_added_capability(lab):
 def test_a_target_cannot_write_another_containers_cgroup_files(lab):
     db1 = _cgroup_of(lab, "db1")
     if "pids" in db1:  # cgroup v1: every hierarchy read-only, its own limits included
-        attempts = [f"/sys/fs/cgroup/pids{db1['pids']}/pids.max",
-                    f"/sys/fs/cgroup/memory{db1['memory']}/memory.soft_limit_in_bytes",
-                    f"/sys/fs/cgroup/freezer{db1['freezer']}/freezer.state"]
+        attempts = [
+            f"/sys/fs/cgroup/pids{db1['pids']}/pids.max",
+            f"/sys/fs/cgroup/memory{db1['memory']}/memory.soft_limit_in_bytes",
+            f"/sys/fs/cgroup/freezer{db1['freezer']}/freezer.state",
+        ]
         values = ["max", "-1", "THAWED"]  # what they already are: harmless even if a write went through
     else:
         base = db1["unified"].rsplit("/init.scope", 1)[0]
@@ -47,8 +50,10 @@ def test_a_target_cannot_write_another_containers_cgroup_files(lab):
 
 
 def test_a_target_cannot_write_the_hosts_root_cgroups(lab):
-    rc, out = lab.exec("web1", ["sh", "-c", "for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do "
-                                "[ -w \"$d\" ] && echo \"writable: $d\"; done; exit 0"])
+    rc, out = lab.exec(
+        "web1",
+        ["sh", "-c", 'for d in /sys/fs/cgroup /sys/fs/cgroup/*/; do [ -w "$d" ] && echo "writable: $d"; done; exit 0'],
+    )
     assert rc == 0 and "writable" not in out, out
 
 
@@ -68,8 +73,14 @@ def test_make_down_removes_the_cgroup_parents_its_targets_left(lab):
     env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT="0", **stack_env(project))
     env.pop("COMPOSE_FILE", None)
     compose = [*compose_command(), *stack_files(ROOT), "-p", project]
-    subprocess.run([*compose, "up", "-d", "--no-build", "--no-deps", "web1", "db1"], cwd=ROOT, env=env,
-                   check=True, capture_output=True, timeout=180)
+    subprocess.run(
+        [*compose, "up", "-d", "--no-build", "--no-deps", "web1", "db1"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
     try:
         assert wait_until(lambda: len(parents_left(project, image)) >= 2, timeout=60)
         running = parents_left(project, image)

@@ -1,11 +1,21 @@
 """The target hosts: real init and services, the lesson's workloads, its database and the
 releases.example.com stand-in."""
+
 from asynclab import run_playbook
 
 WORKLOADS = [
-    "/opt/long_task.sh", "/opt/backup.sh", "/usr/local/bin/backup.sh", "/opt/scripts/backup_db.sh",
-    "/opt/scripts/optimize_images.sh", "/opt/scripts/generate_reports.sh", "/opt/risky_operation.sh",
-    "/opt/cleanup.sh", "/opt/operation.sh", "/opt/task.sh", "/opt/migrate.sh", "/opt/long_backup.sh",
+    "/opt/long_task.sh",
+    "/opt/backup.sh",
+    "/usr/local/bin/backup.sh",
+    "/opt/scripts/backup_db.sh",
+    "/opt/scripts/optimize_images.sh",
+    "/opt/scripts/generate_reports.sh",
+    "/opt/risky_operation.sh",
+    "/opt/cleanup.sh",
+    "/opt/operation.sh",
+    "/opt/task.sh",
+    "/opt/migrate.sh",
+    "/opt/long_backup.sh",
 ]
 
 
@@ -18,7 +28,8 @@ def test_each_host_is_named_and_runs_systemd(lab):
 
 
 def test_the_lessons_services_restart_through_systemd(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: servers
   gather_facts: false
   tasks:
@@ -27,7 +38,9 @@ def test_the_lessons_services_restart_through_systemd(clean_lab):
         name: "{{ item }}"
         state: restarted
       loop: [nginx, mysql]
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.ok, run.summary()
     for host in ("web1", "db1"):
         rc, out = clean_lab.exec(host, "systemctl is-active nginx mariadb")
@@ -55,7 +68,8 @@ def test_workloads_can_fail_and_take_their_settings_from_files(clean_lab):
 
 
 def test_db1_has_production_db_and_the_migration_adds_a_version(clean_lab):
-    run = run_playbook("""
+    run = run_playbook(
+        """
 - hosts: dbservers
   become: yes
   tasks:
@@ -78,7 +92,9 @@ def test_db1_has_production_db_and_the_migration_adds_a_version(clean_lab):
         query: "SELECT version FROM schema_migrations ORDER BY applied_at DESC LIMIT 1"
       become_user: postgres
       register: current_version
-""", progress="none")
+""",
+        progress="none",
+    )
     assert run.ok, run.summary()
     (verify,) = run.task("Verify migration", "db1")
     assert verify.res["query_result"] == [{"version": 4}]

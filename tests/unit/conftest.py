@@ -1,6 +1,7 @@
 """Unit tests: no stack needed. Those marked ``needs_ansible`` read or run Ansible itself,
 which only the lab image has (the host's Python may be older than ansible-core allows):
 `make test-unit` runs them there, in a container of that image, and deselects them here."""
+
 import importlib.util
 import subprocess
 from pathlib import Path
@@ -19,7 +20,6 @@ def pytest_collection_modifyitems(config, items):
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,5 @@
 """How ansible-core 2.21 shapes a failed result, run for real on localhost in the lab image."""
+
 import json
 import os
 import subprocess
@@ -14,10 +15,19 @@ PLAYBOOK = Path(__file__).resolve().parents[1] / "playbooks" / "rc_only" / "site
 @pytest.fixture(scope="module")
 def shown(tmp_path_factory):
     playbook = Path(sys.executable).parent / "ansible-playbook"
-    done = subprocess.run([str(playbook), "-i", "localhost,", str(PLAYBOOK)], capture_output=True, text=True,
-                          cwd=PLAYBOOK.parent, timeout=120,
-                          env=dict(os.environ, HOME=str(tmp_path_factory.mktemp("home")),
-                                   ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json", ANSIBLE_LOCALHOST_WARNING="0"))
+    done = subprocess.run(
+        [str(playbook), "-i", "localhost,", str(PLAYBOOK)],
+        capture_output=True,
+        text=True,
+        cwd=PLAYBOOK.parent,
+        timeout=120,
+        env=dict(
+            os.environ,
+            HOME=str(tmp_path_factory.mktemp("home")),
+            ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+            ANSIBLE_LOCALHOST_WARNING="0",
+        ),
+    )
     out = json.loads(done.stdout)
     (task,) = [t for t in out["plays"][0]["tasks"] if t["task"]["name"] == "Show"]
     return json.loads(task["hosts"]["localhost"]["msg"]), out, done.stderr

@@ -1,6 +1,7 @@
 """The graded assignment as committed: paired, without outputs, and consistent with the
 exercises the grader knows (every exercise has an answer cell and a hidden check worth its
 points; solutions and hidden tests are marked so nbgrader can strip them)."""
+
 import json
 import re
 from pathlib import Path
@@ -30,8 +31,9 @@ def test_committed_without_outputs_and_paired(path):
     nb = json.loads(path.read_text())
     assert all(c["outputs"] == [] and c["execution_count"] is None for c in nb["cells"] if c["cell_type"] == "code")
     from_md = jupytext.read(path.with_suffix(".md"))
-    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in from_md.cells] == \
-        [(c["cell_type"], "".join(c["source"]), c["metadata"].get("nbgrader")) for c in nb["cells"]]
+    assert [(c.cell_type, c.source, c.metadata.get("nbgrader")) for c in from_md.cells] == [
+        (c["cell_type"], "".join(c["source"]), c["metadata"].get("nbgrader")) for c in nb["cells"]
+    ]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -43,8 +45,9 @@ def test_every_exercise_has_an_answer_and_a_hidden_check_worth_its_points(path):
         if meta.get("grade"):
             name = re.search(r'check\("(\w+)"\)', source).group(1)
             assert "### BEGIN HIDDEN TESTS" in source and "### END HIDDEN TESTS" in source
-            assert re.search(r'check\("\w+"\)', source.split("### BEGIN HIDDEN TESTS")[0]) is None, \
+            assert re.search(r'check\("\w+"\)', source.split("### BEGIN HIDDEN TESTS")[0]) is None, (
                 "the check call must be hidden"
+            )
             checks[name] = meta["points"]
         if meta.get("solution"):
             assert "### BEGIN SOLUTION" in source and "### END SOLUTION" in source

@@ -4,6 +4,7 @@ Each engine kind is a scenario: what the daemon says (`docker info`), what the o
 must give a target, and what compose itself makes of the file laid over docker-compose.yml.
 Engine >= 28 (writable-cgroups) cannot be run on the machines the suite runs on: its
 settings are checked here only."""
+
 import json
 import subprocess
 from pathlib import Path
@@ -52,8 +53,10 @@ def test_on_cgroup_v1_every_hierarchy_is_read_only_and_only_the_parent_writable(
     assert "/sys/fs/cgroup:/sys/fs/cgroup:ro" in read_only
     for hierarchy in ("cpu", "memory", "pids", "systemd", "unified"):
         assert f"/sys/fs/cgroup/{hierarchy}:/sys/fs/cgroup/{hierarchy}:ro" in read_only
-    assert writable == ["/sys/fs/cgroup/systemd/asynclab_web1:/sys/fs/cgroup/systemd/asynclab_web1:rw",
-                        "/sys/fs/cgroup/unified/asynclab_web1:/sys/fs/cgroup/unified/asynclab_web1:rw"]
+    assert writable == [
+        "/sys/fs/cgroup/systemd/asynclab_web1:/sys/fs/cgroup/systemd/asynclab_web1:rw",
+        "/sys/fs/cgroup/unified/asynclab_web1:/sys/fs/cgroup/unified/asynclab_web1:rw",
+    ]
 
 
 def test_docker_compose_1_29_works_on_v1_without_the_cgroup_key():
@@ -62,9 +65,11 @@ def test_docker_compose_1_29_works_on_v1_without_the_cgroup_key():
 
 def test_on_cgroup_v2_before_engine_28_each_target_writes_only_its_own_parent():
     web2 = service_settings(engine(2), "web2", name="asynclab")
-    assert web2 == {"cgroup": "host", "cgroup_parent": "/asynclab_web2",
-                    "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:ro",
-                                "/sys/fs/cgroup/asynclab_web2:/sys/fs/cgroup/asynclab_web2:rw"]}
+    assert web2 == {
+        "cgroup": "host",
+        "cgroup_parent": "/asynclab_web2",
+        "volumes": ["/sys/fs/cgroup:/sys/fs/cgroup:ro", "/sys/fs/cgroup/asynclab_web2:/sys/fs/cgroup/asynclab_web2:rw"],
+    }
 
 
 def test_the_systemd_driver_takes_a_slice_without_dashes():
@@ -94,13 +99,21 @@ def test_no_setting_ever_makes_a_target_privileged_or_adds_a_capability():
 
 def test_the_sdk_gets_the_same_settings_as_compose():
     run = sdk_settings(service_settings(engine(2), "db1", name="labhubann"))
-    assert run == {"cgroupns": "host", "cgroup_parent": "/labhubann_db1",
-                   "volumes": {"/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"},
-                               "/sys/fs/cgroup/labhubann_db1": {"bind": "/sys/fs/cgroup/labhubann_db1", "mode": "rw"}}}
+    assert run == {
+        "cgroupns": "host",
+        "cgroup_parent": "/labhubann_db1",
+        "volumes": {
+            "/sys/fs/cgroup": {"bind": "/sys/fs/cgroup", "mode": "ro"},
+            "/sys/fs/cgroup/labhubann_db1": {"bind": "/sys/fs/cgroup/labhubann_db1", "mode": "rw"},
+        },
+    }
 
 
-@pytest.mark.parametrize("kind", [engine(1), engine(2), engine(2, "systemd"), engine(2, "systemd", "28.0.0")],
-                         ids=["v1", "v2-cgroupfs", "v2-systemd", "v2-engine28"])
+@pytest.mark.parametrize(
+    "kind",
+    [engine(1), engine(2), engine(2, "systemd"), engine(2, "systemd", "28.0.0")],
+    ids=["v1", "v2-cgroupfs", "v2-systemd", "v2-engine28"],
+)
 def test_compose_lays_the_file_over_the_stack_for_each_project(tmp_path, kind, compose_cli):
     compose = compose_cli
     (tmp_path / OVERRIDE).write_text(override_text(kind))
@@ -108,8 +121,13 @@ def test_compose_lays_the_file_over_the_stack_for_each_project(tmp_path, kind, c
         (tmp_path / name).write_text((ROOT / name).read_text())
     files = stack_files(tmp_path)
     assert files[-1] == str(tmp_path / OVERRIDE)
-    done = subprocess.run([*compose, *files, "-p", "class-a", "config", "--format", "json"], cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin", **stack_env("class-a")}, capture_output=True, text=True)
+    done = subprocess.run(
+        [*compose, *files, "-p", "class-a", "config", "--format", "json"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", **stack_env("class-a")},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     web1 = json.loads(done.stdout)["services"]["web1"]
     assert not web1.get("privileged") and not web1.get("cap_add")
@@ -128,8 +146,13 @@ def test_without_a_name_compose_says_to_run_make_config(tmp_path, compose_cli):
     compose = compose_cli
     (tmp_path / OVERRIDE).write_text(override_text(engine(2)))
     (tmp_path / "docker-compose.yml").write_text((ROOT / "docker-compose.yml").read_text())
-    done = subprocess.run([*compose, *stack_files(tmp_path), "config"], cwd=tmp_path,
-                          env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    done = subprocess.run(
+        [*compose, *stack_files(tmp_path), "config"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode != 0 and "run make config" in done.stderr
 
 

@@ -1,5 +1,6 @@
 """docker-compose.yml turned into Docker SDK settings for the hub's learner sets: does the
 hub make each container as compose itself would?"""
+
 import json
 import subprocess
 
@@ -19,9 +20,13 @@ def compose_config(compose_cli, tmp_path_factory):
     folder = tmp_path_factory.mktemp("stack")
     for name in ("docker-compose.yml", ".env.example"):
         (folder / name).write_text((ROOT / name).read_text())
-    done = subprocess.run([*compose_cli, "-f", "docker-compose.yml", "-p", "spec", "config", "--format", "json"],
-                          cwd=folder, env={"PATH": "/usr/bin:/bin", "LAB_CGROUP_NAME": "spec"},
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [*compose_cli, "-f", "docker-compose.yml", "-p", "spec", "config", "--format", "json"],
+        cwd=folder,
+        env={"PATH": "/usr/bin:/bin", "LAB_CGROUP_NAME": "spec"},
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)["services"]
 
@@ -60,8 +65,9 @@ def test_a_target_is_limited_and_stops_as_systemd_wants():
 
 
 def test_the_targets_limits_follow_the_stacks_variables():
-    web1 = sdk_settings(services(COMPOSE_FILE, env={"LAB_TARGET_MEM_LIMIT": "256m",
-                                                    "LAB_TARGET_PIDS_LIMIT": "300"})["web1"])
+    web1 = sdk_settings(
+        services(COMPOSE_FILE, env={"LAB_TARGET_MEM_LIMIT": "256m", "LAB_TARGET_PIDS_LIMIT": "300"})["web1"]
+    )
     assert web1["mem_limit"] == 256 * 2**20 and web1["pids_limit"] == 300
 
 

@@ -1,4 +1,5 @@
 """Recorded runs folded into RunResults: tasks, async jobs and the two timeout shapes."""
+
 from pathlib import Path
 
 import pytest
@@ -124,8 +125,14 @@ def test_failed_results_carry_failed_like_the_registered_variable():
 
 def test_a_failed_async_status_marks_its_job_failed_even_without_rc():
     folder = EventFolder()
-    base = {"host": "web1", "task_uuid": "u1", "task": "Launch", "task_action": "command",
-            "start": "2026-01-01T00:00:00", "end": "2026-01-01T00:00:01"}
+    base = {
+        "host": "web1",
+        "task_uuid": "u1",
+        "task": "Launch",
+        "task_action": "command",
+        "start": "2026-01-01T00:00:00",
+        "end": "2026-01-01T00:00:01",
+    }
     launched = {"ansible_job_id": "j1.1", "started": True, "finished": False}
     folder.feed({"event": "runner_on_ok", "event_data": dict(base, res=launched)})
     check = dict(base, task_uuid="u2", task="Check", task_action="async_status", end="2026-01-01T00:00:03")

@@ -1,4 +1,5 @@
 """The feedback preprocessors on synthetic autograded notebooks (no nbgrader needed)."""
+
 import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
@@ -6,14 +7,16 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
 
 HIDDEN_CALL = 'check("fire_and_forget")'
-TEST_SOURCE = "\n".join([
-    "# Hidden tests check your answer on the hosts.",
-    "assert answer is not None",
-    "### BEGIN HIDDEN TESTS",
-    "from asynclab.grading import check",
-    HIDDEN_CALL,
-    "### END HIDDEN TESTS",
-])
+TEST_SOURCE = "\n".join(
+    [
+        "# Hidden tests check your answer on the hosts.",
+        "assert answer is not None",
+        "### BEGIN HIDDEN TESTS",
+        "from asynclab.grading import check",
+        HIDDEN_CALL,
+        "### END HIDDEN TESTS",
+    ]
+)
 ANSI_TRACEBACK = [
     "\x1b[0;31m---------------------------------------------------------------------------\x1b[0m",
     "\x1b[0;31mAssertionError\x1b[0m                            Traceback (most recent call last)",
@@ -23,22 +26,37 @@ ANSI_TRACEBACK = [
 
 
 def grade_meta(grade_id, solution=False, grade=True):
-    return {"nbgrader": {"grade": grade, "solution": solution, "locked": not solution,
-                         "grade_id": grade_id, "points": 1, "schema_version": 3}}
+    return {
+        "nbgrader": {
+            "grade": grade,
+            "solution": solution,
+            "locked": not solution,
+            "grade_id": grade_id,
+            "points": 1,
+            "schema_version": 3,
+        }
+    }
 
 
 def autograded_notebook():
-    error = new_output("error", ename="\x1b[0;31mAssertionError\x1b[0m", evalue="the job was waited for",
-                       traceback=ANSI_TRACEBACK)
-    return new_notebook(cells=[
-        new_markdown_cell("### BEGIN HIDDEN TESTS is how the markers look (markdown is left alone)"),
-        new_code_cell("answer = 1", metadata=grade_meta("answer", solution=True, grade=False)),
-        new_code_cell(TEST_SOURCE, metadata=grade_meta("test_answer"), outputs=[
-            new_output("stream", name="stdout", text="ok: the job ran in the background\n"),
-            error,
-        ]),
-        new_code_cell("print('### BEGIN HIDDEN TESTS')"),  # not a grade cell: untouched
-    ])
+    error = new_output(
+        "error", ename="\x1b[0;31mAssertionError\x1b[0m", evalue="the job was waited for", traceback=ANSI_TRACEBACK
+    )
+    return new_notebook(
+        cells=[
+            new_markdown_cell("### BEGIN HIDDEN TESTS is how the markers look (markdown is left alone)"),
+            new_code_cell("answer = 1", metadata=grade_meta("answer", solution=True, grade=False)),
+            new_code_cell(
+                TEST_SOURCE,
+                metadata=grade_meta("test_answer"),
+                outputs=[
+                    new_output("stream", name="stdout", text="ok: the job ran in the background\n"),
+                    error,
+                ],
+            ),
+            new_code_cell("print('### BEGIN HIDDEN TESTS')"),  # not a grade cell: untouched
+        ]
+    )
 
 
 def run(preprocessor, nb):
@@ -67,8 +85,10 @@ def test_only_grade_cells_are_changed():
 
 def test_every_region_is_hidden_and_an_unclosed_one_to_the_end():
     hide = HideHiddenTests().hide
-    source = "a = 1\n    ### BEGIN HIDDEN TESTS\n    secret()\n    ### END HIDDEN TESTS\nb = 2\n" \
-             "### BEGIN HIDDEN TESTS\nsecret_two()\n### END HIDDEN TESTS\nc = 3\n### BEGIN HIDDEN TESTS\nsecret_three()"
+    source = (
+        "a = 1\n    ### BEGIN HIDDEN TESTS\n    secret()\n    ### END HIDDEN TESTS\nb = 2\n"
+        "### BEGIN HIDDEN TESTS\nsecret_two()\n### END HIDDEN TESTS\nc = 3\n### BEGIN HIDDEN TESTS\nsecret_three()"
+    )
     lines = hide(source).splitlines()
     assert not any("secret" in line for line in lines)
     placeholder = HideHiddenTests().placeholder
@@ -84,20 +104,38 @@ def test_error_outputs_keep_only_name_and_value():
 
 
 def test_a_timeout_reads_well():
-    nb = new_notebook(cells=[new_code_cell("while True: pass", outputs=[
-        new_output("error", ename="CellTimeoutError", evalue="",
-                   traceback=["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]),
-        new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["long", "trace"]),
-    ])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "while True: pass",
+                outputs=[
+                    new_output(
+                        "error",
+                        ename="CellTimeoutError",
+                        evalue="",
+                        traceback=["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"],
+                    ),
+                    new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["long", "trace"]),
+                ],
+            )
+        ]
+    )
     outputs = run(ShortenTracebacks(), nb).cells[0].outputs
     # the interrupt nbgrader sent to stop the cell is dropped: the timeout says it all
     assert [o.traceback for o in outputs] == [["CellTimeoutError: " + ShortenTracebacks().timeout_message]]
 
 
 def test_an_interrupt_alone_is_kept_and_an_empty_value_reads_well():
-    nb = new_notebook(cells=[new_code_cell("input()", outputs=[
-        new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["long", "trace"]),
-    ])])
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "input()",
+                outputs=[
+                    new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["long", "trace"]),
+                ],
+            )
+        ]
+    )
     assert run(ShortenTracebacks(), nb).cells[0].outputs[0].traceback == ["KeyboardInterrupt"]
 
 

@@ -2,6 +2,7 @@
 
 nbgrader itself is replaced by small Python commands; the real run is in the lab container.
 """
+
 import sys
 
 import nbformat
@@ -41,11 +42,17 @@ def test_reason_is_the_exception_not_nbgraders_boilerplate():
 def test_lab_failure_is_found_in_errors_and_in_printed_lines(tmp_path):
     write_graded(tmp_path / "a", new_output("stream", name="stdout", text="ok\n"))
     assert autograde.lab_failure_in(tmp_path / "a") is None
-    write_graded(tmp_path / "b", new_output("error", ename="LabEnvironmentError",
-                                            evalue="The lab failed, not your answer: web2 is down", traceback=[]))
+    write_graded(
+        tmp_path / "b",
+        new_output(
+            "error", ename="LabEnvironmentError", evalue="The lab failed, not your answer: web2 is down", traceback=[]
+        ),
+    )
     assert autograde.lab_failure_in(tmp_path / "b") == "The lab failed, not your answer: web2 is down"
-    write_graded(tmp_path / "c", new_output("stream", name="stdout",
-                                            text="checking\nThe lab failed, not your answer: db1 is down\n"))
+    write_graded(
+        tmp_path / "c",
+        new_output("stream", name="stdout", text="checking\nThe lab failed, not your answer: db1 is down\n"),
+    )
     assert autograde.lab_failure_in(tmp_path / "c") == "The lab failed, not your answer: db1 is down"
 
 
@@ -128,8 +135,9 @@ def test_no_submission_or_unknown_student(tmp_path, capsys):
 
 
 def test_report_columns_line_up():
-    text = autograde.format_report(ASSIGNMENT, [Outcome("al", GRADED, 3.25, "", "2 / 2"),
-                                                Outcome("bartholomew", LAB_FAILED, 12.0, "web1 down")])
+    text = autograde.format_report(
+        ASSIGNMENT, [Outcome("al", GRADED, 3.25, "", "2 / 2"), Outcome("bartholomew", LAB_FAILED, 12.0, "web1 down")]
+    )
     header, first, second = text.splitlines()[1:4]
     assert header.index("outcome") == first.index(GRADED) == second.index(LAB_FAILED)
     assert "3.2 s" in first or "3.3 s" in first
@@ -157,8 +165,10 @@ def test_a_run_again_keeps_what_was_graded_and_grades_the_rest(tmp_path, monkeyp
     assert autograde.already_graded(tmp_path, ASSIGNMENT, "ann").status == autograde.ALREADY_GRADED
     assert autograde.already_graded(tmp_path, ASSIGNMENT, "bob") is None
     assert autograde.already_graded(tmp_path, ASSIGNMENT, "cid") is None
-    write_graded(tmp_path / "autograded" / "ann" / ASSIGNMENT, new_output(
-        "error", ename="LabEnvironmentError", evalue="The lab failed, not your answer: web1", traceback=[]))
+    write_graded(
+        tmp_path / "autograded" / "ann" / ASSIGNMENT,
+        new_output("error", ename="LabEnvironmentError", evalue="The lab failed, not your answer: web1", traceback=[]),
+    )
     assert autograde.already_graded(tmp_path, ASSIGNMENT, "ann") is None  # a lab failure is graded again
 
 

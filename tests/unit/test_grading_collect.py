@@ -1,4 +1,5 @@
 """Importing submissions from a folder or a zip into nbgrader's submitted/ folder."""
+
 import os
 import zipfile
 from datetime import UTC, datetime

@@ -3,6 +3,7 @@
 The host and the lab image may run different versions of asynclab: an outcome an older (or
 newer) version wrote, with a key missing or one more, must still be read.
 """
+
 import json
 import subprocess
 from pathlib import Path
@@ -118,6 +119,7 @@ def test_the_plan_keeps_outcomes_the_host_reads(tmp_path, monkeypatch):
 
 def fake_grader(monkeypatch, report: str):
     """A worker's docker commands: the outcome file holds ``report``; no notebooks to copy back."""
+
     def run(command, **kwargs):
         if command[-2:] == ["cat", "/tmp/outcome-ann.json"]:
             return subprocess.CompletedProcess(command, 0, stdout=report, stderr="")

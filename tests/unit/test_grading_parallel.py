@@ -3,6 +3,7 @@
 The scheduler is tested with stand-in workers and a stand-in course (no Docker here); the
 real workers, with their own hosts, are in tests/integration/test_grading_course.py.
 """
+
 import threading
 import time
 

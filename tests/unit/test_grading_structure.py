@@ -1,5 +1,6 @@
 """The structure checks read playbooks as Ansible would: blocks, inherited become, loops,
 and the job id wired from a launch to async_status. No hosts needed."""
+
 from pathlib import Path
 
 import pytest
@@ -66,23 +67,38 @@ def test_a_free_form_launch_with_a_loop_of_paths_is_found():
     assert ctx(text).launch("/opt/scripts/") is not None
 
 
-@pytest.mark.parametrize("jid,how", [
-    ("{{ job.ansible_job_id }}", "direct"),
-    ("{{ job['ansible_job_id'] }}", "direct"),
-    ("{{ job.results[0].ansible_job_id }}", "first"),
-    ("{{ other.ansible_job_id }}", None),
-])
+@pytest.mark.parametrize(
+    "jid,how",
+    [
+        ("{{ job.ansible_job_id }}", "direct"),
+        ("{{ job['ansible_job_id'] }}", "direct"),
+        ("{{ job.results[0].ansible_job_id }}", "first"),
+        ("{{ other.ansible_job_id }}", None),
+    ],
+)
 def test_job_id_wiring(jid, how):
-    plays = [{"hosts": "web1", "tasks": [
-        {"command": "/opt/task.sh", "async": 9, "poll": 0, "register": "job"},
-        {"async_status": {"jid": jid}}]}]
+    plays = [
+        {
+            "hosts": "web1",
+            "tasks": [
+                {"command": "/opt/task.sh", "async": 9, "poll": 0, "register": "job"},
+                {"async_status": {"jid": jid}},
+            ],
+        }
+    ]
     launch, status = tasks_of(plays)
     assert waits_for(status, launch) == how
 
 
-@pytest.mark.parametrize("poll,ok,words", [
-    (None, False, "15 s"), (0, False, "does not wait"), (2, True, "poll: 2"), (10, False, "10 s late"),
-])
+@pytest.mark.parametrize(
+    "poll,ok,words",
+    [
+        (None, False, "15 s"),
+        (0, False, "does not wait"),
+        (2, True, "poll: 2"),
+        (10, False, "10 s late"),
+    ],
+)
 def test_choosing_poll(poll, ok, words):
     task = {"command": "/opt/long_task.sh", "async": 30}
     if poll is not None:
@@ -97,8 +113,18 @@ def test_poll_five_on_a_fire_and_forget_launch_is_named_in_the_feedback():
     assert not verdict.ok and "poll: 5" in verdict.message and "poll: 0" in verdict.message
 
 
-@pytest.mark.parametrize("name", ["fire_and_forget", "wait_with_async_status", "all_hosts_at_once",
-                                  "loop_of_jobs", "wait_as_the_same_user", "detect_a_timeout", "size_async"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fire_and_forget",
+        "wait_with_async_status",
+        "all_hosts_at_once",
+        "loop_of_jobs",
+        "wait_as_the_same_user",
+        "detect_a_timeout",
+        "size_async",
+    ],
+)
 def test_each_typical_mistake_fails_a_structure_check_with_its_message(name):
     case = CASES[name]
     context = ctx(case["answer"], name)
@@ -135,11 +161,20 @@ def test_a_guarded_failed_when_is_not_flagged():
     assert timeout_handling_sound(ctx(text, "detect_a_timeout")).ok
 
 
-@pytest.mark.parametrize("name,value,ok", [
-    ("retries_needed", 9, True), ("retries_needed", "9", True), ("retries_needed", 10, False),
-    ("retries_needed", "nine", False), ("poll_zero_means", "b", True), ("poll_zero_means", " (B) ", True),
-    ("poll_zero_means", "a", False), ("poll_zero_means", "e", False), ("could_not_find_job", "c", True),
-])
+@pytest.mark.parametrize(
+    "name,value,ok",
+    [
+        ("retries_needed", 9, True),
+        ("retries_needed", "9", True),
+        ("retries_needed", 10, False),
+        ("retries_needed", "nine", False),
+        ("poll_zero_means", "b", True),
+        ("poll_zero_means", " (B) ", True),
+        ("poll_zero_means", "a", False),
+        ("poll_zero_means", "e", False),
+        ("could_not_find_job", "c", True),
+    ],
+)
 def test_value_answers(name, value, ok):
     verdict = EXERCISES[name].accept(value)
     assert verdict.ok is ok and verdict.message

@@ -5,6 +5,7 @@ at module level and inside functions alike, except those under ``if TYPE_CHECKIN
 never run). A function-level import still ties the two modules together: it only moves the
 cycle from import time to call time.
 """
+
 import ast
 from pathlib import Path
 
@@ -136,12 +137,14 @@ def test_the_learners_checks_and_the_instructors_pipeline_do_not_import_each_oth
     """asynclab.grading runs in a learner's kernel, asynclab.classroom grades a class."""
     graph = import_graph(PACKAGE)
     for side, other in (("asynclab.grading", "asynclab.classroom"), ("asynclab.classroom", "asynclab.grading")):
-        crossing = {(m, i) for m, imported in graph.items() if m.startswith(side)
-                    for i in imported if i.startswith(other)}
+        crossing = {
+            (m, i) for m, imported in graph.items() if m.startswith(side) for i in imported if i.startswith(other)
+        }
         assert not crossing, crossing
 
 
 # ---- the checker itself ----------------------------------------------------------------
+
 
 def _package(tmp_path: Path, files: dict[str, str]) -> Path:
     root = tmp_path / "pkg"
@@ -152,30 +155,39 @@ def _package(tmp_path: Path, files: dict[str, str]) -> Path:
 
 
 def test_function_level_imports_close_a_cycle(tmp_path):
-    root = _package(tmp_path, {
-        "a.py": "from .b import thing\n",
-        "b.py": "def thing():\n    from . import a\n    return a\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "a.py": "from .b import thing\n",
+            "b.py": "def thing():\n    from . import a\n    return a\n",
+        },
+    )
     assert cycles(import_graph(root)) == [["pkg.a", "pkg.b", "pkg.a"]]
 
 
 def test_type_checking_imports_are_no_edges(tmp_path):
-    root = _package(tmp_path, {
-        "a.py": "from .b import thing\n",
-        "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\nelse:\n    import os\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "a.py": "from .b import thing\n",
+            "b.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from .a import X\nelse:\n    import os\n",
+        },
+    )
     graph = import_graph(root)
     assert graph["pkg.b"] == set()
     assert cycles(graph) == []
 
 
 def test_absolute_and_parent_relative_imports_resolve(tmp_path):
-    root = _package(tmp_path, {
-        "top.py": "import pkg.sub.low\n",
-        "sub/__init__.py": "",
-        "sub/low.py": "from ..top import name\n",
-        "sub/other.py": "from . import low\nfrom pkg.sub.low import something\n",
-    })
+    root = _package(
+        tmp_path,
+        {
+            "top.py": "import pkg.sub.low\n",
+            "sub/__init__.py": "",
+            "sub/low.py": "from ..top import name\n",
+            "sub/other.py": "from . import low\nfrom pkg.sub.low import something\n",
+        },
+    )
     graph = import_graph(root)
     assert graph["pkg.top"] == {"pkg.sub.low"}
     assert graph["pkg.sub.other"] == {"pkg.sub.low"}

@@ -1,4 +1,5 @@
 """The lab's inventory: hosts, groups and the host patterns plays may use."""
+
 import pytest
 
 from asynclab.errors import UnknownHostPattern
@@ -19,8 +20,17 @@ def test_five_hosts_and_the_lessons_groups():
 
 @pytest.mark.parametrize(
     "pattern",
-    ["all", "servers", "webservers:&production", "webservers:!web2", "web*", "db1,app1", "~web[12]", "{{ target }}",
-     "localhost"],
+    [
+        "all",
+        "servers",
+        "webservers:&production",
+        "webservers:!web2",
+        "web*",
+        "db1,app1",
+        "~web[12]",
+        "{{ target }}",
+        "localhost",
+    ],
 )
 def test_known_patterns_pass(pattern):
     check_patterns([pattern])
@@ -28,8 +38,12 @@ def test_known_patterns_pass(pattern):
 
 @pytest.mark.parametrize(
     "pattern, unknown",
-    [("webserver", ["webserver"]), ("db1:dbserver", ["dbserver"]), ("mail*", ["mail*"]),
-     ("prod,web9", ["prod", "web9"])],
+    [
+        ("webserver", ["webserver"]),
+        ("db1:dbserver", ["dbserver"]),
+        ("mail*", ["mail*"]),
+        ("prod,web9", ["prod", "web9"]),
+    ],
 )
 def test_unknown_hosts_and_groups_are_named(pattern, unknown):
     with pytest.raises(UnknownHostPattern) as info:

@@ -1,5 +1,6 @@
 """deploy/jupyterhub/jupyterhub_config.py, loaded as JupyterHub loads it (traitlets'
 PyFileConfigLoader, with `c = get_config()`), and the settings that keep learners apart."""
+
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,8 +18,7 @@ ENV = {
 
 
 def load_config(monkeypatch, **env):
-    for name in ("ASYNCLAB_HUB_NETWORK", "ASYNCLAB_HUB_HOST", "ASYNCLAB_LAB_IMAGE",
-                 "ASYNCLAB_TARGET_IMAGE"):
+    for name in ("ASYNCLAB_HUB_NETWORK", "ASYNCLAB_HUB_HOST", "ASYNCLAB_LAB_IMAGE", "ASYNCLAB_TARGET_IMAGE"):
         monkeypatch.delenv(name, raising=False)
     for name, value in {**ENV, **env}.items():
         monkeypatch.setenv(name, value)
@@ -108,10 +108,11 @@ def test_network_and_resource_limits(config, spawner_module, monkeypatch):
     from learner_lab import LearnerLab
 
     spawner = spawner_module.LabSpawner
-    lab = LearnerLab(learner="ann", target_mem_limit=config.LabSpawner.get("target_mem_limit",
-                                                                             spawner.target_mem_limit.default_value),
-                     target_pids_limit=config.LabSpawner.get("target_pids_limit",
-                                                             spawner.target_pids_limit.default_value))
+    lab = LearnerLab(
+        learner="ann",
+        target_mem_limit=config.LabSpawner.get("target_mem_limit", spawner.target_mem_limit.default_value),
+        target_pids_limit=config.LabSpawner.get("target_pids_limit", spawner.target_pids_limit.default_value),
+    )
     assert lab.spec("web1")["mem_limit"] == 384 * 2**20
     assert lab.spec("web1")["pids_limit"] == 512
     # The targets' cgroups are not a setting: they follow the engine (asynclab.cgroup_settings).
@@ -134,8 +135,9 @@ def test_who_logs_in_comes_from_the_environment(config):
 
 
 def test_the_admin_can_move_network_hub_and_images(monkeypatch):
-    config = load_config(monkeypatch, ASYNCLAB_HUB_NETWORK="classnet", ASYNCLAB_HUB_HOST="hub",
-                         ASYNCLAB_LAB_IMAGE="asynclab/lab:0.2.0")
+    config = load_config(
+        monkeypatch, ASYNCLAB_HUB_NETWORK="classnet", ASYNCLAB_HUB_HOST="hub", ASYNCLAB_LAB_IMAGE="asynclab/lab:0.2.0"
+    )
     assert config.DockerSpawner.network_name == "classnet"
     assert config.JupyterHub.hub_connect_url == "http://hub:8081"
     assert config.DockerSpawner.image == "asynclab/lab:0.2.0"

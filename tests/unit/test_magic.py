@@ -1,5 +1,6 @@
 """The %%playbook magic's errors, seen as a learner sees them in IPython (no lab needed:
 each of these stops before anything runs)."""
+
 import pytest
 
 

@@ -1,4 +1,5 @@
 """`make help`: every documented target, under the reader it is for."""
+
 import re
 import subprocess
 from pathlib import Path
@@ -9,8 +10,9 @@ READERS = ("learner", "instructor", "admin", "developer")
 
 def test_every_documented_target_is_listed_once_under_a_reader():
     documented = re.findall(r"^([a-zA-Z0-9_-]+):.*## ", (ROOT / "Makefile").read_text(), re.M)
-    shown = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True,
-                           check=True).stdout
+    shown = subprocess.run(
+        ["make", "-s", "--no-print-directory", "help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     plain = re.sub(r"\x1b\[[0-9;]*m", "", shown)
     listed, reader = {}, None
     for line in plain.splitlines():

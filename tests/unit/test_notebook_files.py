@@ -1,5 +1,6 @@
 """The notebooks as committed: paired with their Markdown, without outputs, with the
 lab's conventions for failing cells and hidden solutions."""
+
 import json
 from pathlib import Path
 
@@ -34,14 +35,16 @@ def test_paired_markdown_is_in_sync(path):
 def test_conventions(path):
     nb = jupytext.read(path)
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert (code[0].source.strip() == "%load_ext asynclab"
-            or any(c.source.strip() == "%load_ext asynclab" for c in code[:3]))
+    assert code[0].source.strip() == "%load_ext asynclab" or any(
+        c.source.strip() == "%load_ext asynclab" for c in code[:3]
+    )
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert "## Objectives" in text or "Objectives" in text
     for cell in code:
         tags = cell.metadata.get("tags", [])
         if "raises-exception" in tags:
-            assert cell.metadata.get("expect_error"), \
+            assert cell.metadata.get("expect_error"), (
                 f"a cell meant to fail says what error it expects: {cell.source[:60]}"
+            )
         if "solution" in tags:
             assert cell.metadata.get("jupyter", {}).get("source_hidden") is True

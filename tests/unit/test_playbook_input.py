@@ -1,4 +1,5 @@
 """Playbooks given as text, plays or paths; bad YAML named by line and column."""
+
 import pytest
 
 from asynclab.errors import PlaybookStructureError, PlaybookSyntaxError
@@ -33,15 +34,23 @@ def test_missing_path_is_named(tmp_path):
     "text, line, column, words",
     [
         # a missing space after the colon on line 4
-        ("- hosts: all\n  tasks:\n    - command: /opt/task.sh\n      async:300\n      poll: 0\n", 4, 7,
-         "could not find expected ':'"),
+        (
+            "- hosts: all\n  tasks:\n    - command: /opt/task.sh\n      async:300\n      poll: 0\n",
+            4,
+            7,
+            "could not find expected ':'",
+        ),
         # a wrongly indented key on line 3
         ("- hosts: all\n  tasks:\n   - ping:\n  poll: 0\n    async: 3\n", 5, 10, "mapping values are not allowed"),
         # a tab
         ("- hosts: all\n  tasks:\n\t- ping:\n", 3, 1, "tab"),
         # an unclosed quote
-        ('- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ job.ansible_job_id }}\n', 5, 1,
-         "found unexpected end of stream"),
+        (
+            '- hosts: all\n  tasks:\n    - debug:\n        msg: "{{ job.ansible_job_id }}\n',
+            5,
+            1,
+            "found unexpected end of stream",
+        ),
     ],
 )
 def test_yaml_error_names_line_and_column(text, line, column, words):

@@ -1,4 +1,5 @@
 """Live progress: what it shows, and that it never floods the output."""
+
 import io
 from pathlib import Path
 

@@ -1,12 +1,19 @@
 """What a run keeps when a task prints megabytes, and what a time limit says it cut off."""
+
 from asynclab.events import EventFolder
 from asynclab.result import RunResult
 from asynclab.runner import MAX_RUN_OUTPUT, _bounded_stdout, clip
 
 
 def event(name: str, host: str, task: str = "Print a lot", res=None) -> dict:
-    data = {"host": host, "task": task, "task_uuid": f"uuid-{task}", "task_action": "shell",
-            "start": "2026-11-28T12:00:00+00:00", "end": "2026-11-28T12:00:05+00:00"}
+    data = {
+        "host": host,
+        "task": task,
+        "task_uuid": f"uuid-{task}",
+        "task_action": "shell",
+        "start": "2026-11-28T12:00:00+00:00",
+        "end": "2026-11-28T12:00:05+00:00",
+    }
     if res is not None:
         data["res"] = res
     return {"event": name, "event_data": data}
@@ -52,5 +59,6 @@ def test_a_time_limit_names_the_tasks_it_cut_off():
     folder.feed(event("runner_on_start", "db1", task="Quick"))
     folder.feed(event("runner_on_ok", "db1", task="Quick", res={"changed": False}))
     (problem,) = folder.result.problems()
-    assert problem.startswith("the run was stopped after its time limit of 15 s "
-                              "while 'Never ends' still ran on web1, web2;")
+    assert problem.startswith(
+        "the run was stopped after its time limit of 15 s while 'Never ends' still ran on web1, web2;"
+    )

@@ -1,4 +1,5 @@
 """The lab's errors cross `docker exec` as JSON and are raised again, the same, on the host."""
+
 import json
 
 from asynclab.errors import LabNotRunning, PlaybookSyntaxError, UnknownHostPattern

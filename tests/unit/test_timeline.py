@@ -1,4 +1,5 @@
 """The timeline drawn from recorded runs: one lane per host, tasks above, jobs below."""
+
 from pathlib import Path
 
 from asynclab.events import load_events, result_from_events

@@ -14,6 +14,7 @@ so one broken notebook never stops the others. Each submission ends as one of:
 The summary is printed and written to ``<course>/autograde-report.txt``. The exit code is
 0 when every submission was graded, 1 otherwise; all of them are tried in any case.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,8 +40,12 @@ LAB_FAILURE_TEXT = "The lab failed, not your answer:"
 REPORT_NAME = "autograde-report.txt"
 LOG_ERROR = re.compile(r"^\[\w+ \| (?:ERROR|CRITICAL)\]\s*(.*)$")
 EXCEPTION_LINE = re.compile(r"^([\w.]+(?:Error|Exception)): (.+)$")
-GENERIC_ERRORS = ("There was an error processing assignment", "Please see the", "Traceback (most recent call last)",
-                  "nbgrader autograde failed")
+GENERIC_ERRORS = (
+    "There was an error processing assignment",
+    "Please see the",
+    "Traceback (most recent call last)",
+    "nbgrader autograde failed",
+)
 
 
 # ---- the lab ---------------------------------------------------------------------------
@@ -148,8 +153,9 @@ def _stop(process: subprocess.Popen) -> None:
 def grade_one(course: Path, assignment: str, student: str, timeout: float) -> Outcome:
     command = nbgrader_command() + ["autograde", assignment, "--student", student, "--force"]
     started = time.monotonic()
-    process = subprocess.Popen(command, cwd=course, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               text=True, start_new_session=True)
+    process = subprocess.Popen(
+        command, cwd=course, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
     try:
         log, _ = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -216,8 +222,12 @@ def submitted_students(course: Path, assignment: str) -> list[str]:
 def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") -> str:
     with_worker = any(o.worker for o in outcomes)
     rows = [("student", "outcome", "time", "score") + (("worker",) if with_worker else ()) + ("detail",)]
-    rows += [(o.student, o.status, f"{o.seconds:.1f} s", o.score or "-") + ((o.worker or "-",) if with_worker else ())
-             + (o.detail,) for o in outcomes]
+    rows += [
+        (o.student, o.status, f"{o.seconds:.1f} s", o.score or "-")
+        + ((o.worker or "-",) if with_worker else ())
+        + (o.detail,)
+        for o in outcomes
+    ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     lines = [f"Autograde of {assignment}, {datetime.now():%Y-%m-%d %H:%M}"]
     for row in rows:
@@ -227,40 +237,55 @@ def format_report(assignment: str, outcomes: list[Outcome], footer: str = "") ->
     total = sum(o.seconds for o in outcomes)
     lines.append(footer or f"{graded} of {len(outcomes)} submission(s) graded in {total:.0f} s.")
     if any(o.status == LAB_FAILED for o in outcomes):
-        lines.append("Lab failures are not the students' fault: run `make status` / `make reset`, "
-                     "then grade those students again (make autograde STUDENT=...).")
+        lines.append(
+            "Lab failures are not the students' fault: run `make status` / `make reset`, "
+            "then grade those students again (make autograde STUDENT=...)."
+        )
     return "\n".join(line.rstrip() for line in lines) + "\n"
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asynclab.classroom.autograde",
-                                     description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m asynclab.classroom.autograde", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("assignment", help="the assignment id, e.g. async-basics")
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--course", type=Path, default=Path("."), help="the nbgrader course folder (default: here)")
-    parser.add_argument("--timeout", type=float, default=3600,
-                        help="seconds one student's grading may take (default 3600)")
-    parser.add_argument("--regrade", action="store_true",
-                        help="grade again the submissions an earlier run already graded (default: keep them)")
+    parser.add_argument(
+        "--timeout", type=float, default=3600, help="seconds one student's grading may take (default 3600)"
+    )
+    parser.add_argument(
+        "--regrade",
+        action="store_true",
+        help="grade again the submissions an earlier run already graded (default: keep them)",
+    )
     parser.add_argument("--json", type=Path, help="also write the outcomes to this file, as JSON")
     args = parser.parse_args(argv)
     course = args.course.resolve()
 
     students = args.student or submitted_students(course, args.assignment)
     if not students:
-        print(f"autograde: no submission of {args.assignment} in {course / 'submitted'}; collect them first "
-              "(make collect)", file=sys.stderr)
+        print(
+            f"autograde: no submission of {args.assignment} in {course / 'submitted'}; collect them first "
+            "(make collect)",
+            file=sys.stderr,
+        )
         return 1
     missing = [s for s in students if not (course / "submitted" / s / args.assignment).is_dir()]
     if missing:
-        print(f"autograde: no submission of {args.assignment} for {', '.join(missing)} in {course / 'submitted'}",
-              file=sys.stderr)
+        print(
+            f"autograde: no submission of {args.assignment} for {', '.join(missing)} in {course / 'submitted'}",
+            file=sys.stderr,
+        )
         return 1
 
     problem = lab_problem()
     if problem:
-        print(f"autograde: nothing was graded: the lab is not usable: {problem}. This is the lab's fault, not "
-              "the students': run `make status` and `make reset` (or `make lab`), then grade again.", file=sys.stderr)
+        print(
+            f"autograde: nothing was graded: the lab is not usable: {problem}. This is the lab's fault, not "
+            "the students': run `make status` and `make reset` (or `make lab`), then grade again.",
+            file=sys.stderr,
+        )
         if args.json:
             lab_down = [Outcome(s, LAB_FAILED, 0.0, f"the lab is not usable: {problem}") for s in students]
             args.json.write_text(outcomes_to_json(lab_down))
@@ -274,8 +299,11 @@ def main(argv=None) -> int:
         print(f"[{number}/{len(students)}] {student} ...", flush=True)
         outcome = None if args.regrade else already_graded(course, args.assignment, student)
         outcome = outcome or grade_one(course, args.assignment, student, args.timeout)
-        print(f"[{number}/{len(students)}] {student}: {outcome.status} ({outcome.seconds:.1f} s)"
-              + (f": {outcome.detail}" if outcome.detail else ""), flush=True)
+        print(
+            f"[{number}/{len(students)}] {student}: {outcome.status} ({outcome.seconds:.1f} s)"
+            + (f": {outcome.detail}" if outcome.detail else ""),
+            flush=True,
+        )
         outcomes.append(outcome)
 
     if args.json:

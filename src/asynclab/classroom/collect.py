@@ -22,6 +22,7 @@ layout per run), takes the notebook's name from the file name (``alice.ipynb`` w
 ``alice.ipynb``, which autograde does not know) and writes timestamp.txt only when the file
 name carries a timestamp.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -129,8 +130,11 @@ def find_submissions(root: Path, assignment: str, notebooks: list[str], report: 
                 report.skipped.append(f"{entry.name}: not a notebook and not a student's folder")
                 continue
             if len(notebooks) != 1:
-                why = ("the assignment has several notebooks" if notebooks else
-                       f"the assignment's notebook name is unknown (no source/{assignment} or release/{assignment})")
+                why = (
+                    "the assignment has several notebooks"
+                    if notebooks
+                    else f"the assignment's notebook name is unknown (no source/{assignment} or release/{assignment})"
+                )
                 report.skipped.append(f"{student}: cannot tell which notebook {entry.name} is: {why}")
                 continue
             files = {notebooks[0]: entry}
@@ -140,15 +144,18 @@ def find_submissions(root: Path, assignment: str, notebooks: list[str], report: 
             files = _files_under(inner)
             submitted = [name for name in files if name.endswith(".ipynb")]
             if not submitted:
-                report.skipped.append(f"{student}: no notebook in {entry.name}/ "
-                                      f"(expected {student}/{assignment}/*.ipynb or {student}/*.ipynb)")
+                report.skipped.append(
+                    f"{student}: no notebook in {entry.name}/ "
+                    f"(expected {student}/{assignment}/*.ipynb or {student}/*.ipynb)"
+                )
                 continue
             if len(notebooks) == 1 and len(submitted) == 1 and "/" not in submitted[0] and submitted[0] != notebooks[0]:
                 report.warnings.append(f"{student}: {submitted[0]} renamed to {notebooks[0]}")
                 files[notebooks[0]] = files.pop(submitted[0])
         if not STUDENT_ID.match(student):
-            report.skipped.append(f"{student!r}: not usable as a student id (letters, digits, . _ @ + - only); "
-                                  "rename it")
+            report.skipped.append(
+                f"{student!r}: not usable as a student id (letters, digits, . _ @ + - only); rename it"
+            )
             continue
         found.append(Submission(student, files))
     return found
@@ -166,8 +173,9 @@ def import_submission(sub: Submission, course: Path, assignment: str, force: boo
         (dest / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, dest / name)
         if name.endswith(".ipynb") and not looks_like_notebook(path):
-            report.warnings.append(f"{sub.student}: {name} is not a readable notebook; imported anyway, "
-                                   "autograde will report it")
+            report.warnings.append(
+                f"{sub.student}: {name} is not a readable notebook; imported anyway, autograde will report it"
+            )
     newest = max(path.stat().st_mtime for path in sub.files.values())
     stamp = datetime.fromtimestamp(newest, UTC).strftime(TIMESTAMP_FORMAT)
     (dest / "timestamp.txt").write_text(stamp)
@@ -182,8 +190,9 @@ def collect(source: Path, assignment: str, course: Path, force: bool = False) ->
     notebooks = assignment_notebooks(course, assignment)
     report = Report()
     if not notebooks:
-        report.warnings.append(f"no source/{assignment} or release/{assignment} in {course}: "
-                               "notebook names are not checked")
+        report.warnings.append(
+            f"no source/{assignment} or release/{assignment} in {course}: notebook names are not checked"
+        )
     with tempfile.TemporaryDirectory(prefix="asynclab-collect-") as scratch:
         if source.is_file():
             if not zipfile.is_zipfile(source) and source.suffix != ".zip":

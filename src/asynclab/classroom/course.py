@@ -11,6 +11,7 @@ gradebook. That is ``nbgrader autograde`` with the execution left out, so nbgrad
 writes the gradebook, in the same way as for a submission graded here. Imports take an
 exclusive lock on the course, so only one writes to the gradebook at a time.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,11 @@ def plan(course: Path, assignment: str, students: list[str], regrade: bool) -> d
     done = {o.student for o in kept}
     with gradebook_lock(course):
         backup = back_up_gradebook(course)
-    return {"grade": [s for s in chosen if s not in done], "kept": [o.to_dict() for o in kept],
-            "backup": str(backup.relative_to(course)) if backup else None}
+    return {
+        "grade": [s for s in chosen if s not in done],
+        "kept": [o.to_dict() for o in kept],
+        "backup": str(backup.relative_to(course)) if backup else None,
+    }
 
 
 def import_graded(course: Path, assignment: str, student: str) -> Outcome:
@@ -76,7 +80,11 @@ def import_graded(course: Path, assignment: str, student: str) -> Outcome:
     if not any(folder.glob("*.ipynb")):
         raise CourseError(f"nothing to import for {student}: {folder} holds no notebook")
     command = nbgrader_command() + [
-        "autograde", assignment, "--student", student, "--force",
+        "autograde",
+        assignment,
+        "--student",
+        student,
+        "--force",
         f"--CourseDirectory.submitted_directory={IMPORTED}",
         "--Autograde.sanitize_preprocessors=" + json.dumps([f"nbgrader.preprocessors.{p}" for p in SANITIZE]),
         "--Autograde.autograde_preprocessors=" + json.dumps([f"nbgrader.preprocessors.{p}" for p in SCORE]),
@@ -88,8 +96,12 @@ def import_graded(course: Path, assignment: str, student: str) -> Outcome:
         shutil.rmtree(course / IMPORTED / student, ignore_errors=True)
     graded = course / "autograded" / student / assignment
     if done.returncode != 0 or not any(graded.glob("*.ipynb")):
-        return Outcome(student, NOT_GRADED, 0.0, "import of the graded notebook failed: "
-                       + reason_from_log(done.stdout + done.stderr))
+        return Outcome(
+            student,
+            NOT_GRADED,
+            0.0,
+            "import of the graded notebook failed: " + reason_from_log(done.stdout + done.stderr),
+        )
     return Outcome(student, GRADED, 0.0, "", score_of(course, assignment, student))
 
 

@@ -9,6 +9,7 @@ nbgrader_config.py puts these two after GetGrades:
 - ShortenTracebacks: every error output becomes ``ename: evalue``, with no ANSI codes and
   no line of source; a cell stopped by nbgrader's time limit says so in words.
 """
+
 from __future__ import annotations
 
 import re
@@ -91,8 +92,9 @@ class ShortenTracebacks(Preprocessor):
         errors = {o.get("ename") for o in outputs if o.get("output_type") == "error"}
         if "CellTimeoutError" in errors:
             # the interrupt that stopped the cell says nothing more than the timeout does
-            outputs[:] = [o for o in outputs
-                          if not (o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt")]
+            outputs[:] = [
+                o for o in outputs if not (o.get("output_type") == "error" and o.get("ename") == "KeyboardInterrupt")
+            ]
         for output in outputs:
             if output.get("output_type") == "error":
                 self.shorten(output)

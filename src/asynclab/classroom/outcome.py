@@ -7,6 +7,7 @@ different versions of this package (the host's checkout, the lab image's install
 reader takes what it knows: a key that is missing takes its default, a key it does not
 know is left out.
 """
+
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ of each student, and is written to the course and to ``--out``.
 Workers: by default as many as there are submissions, bounded by the cores (one worker per
 0.6 core: a worker mostly waits) and by the memory available (each runs six containers and a kernel).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -81,8 +82,9 @@ class WorkerLimits:
         return self.inotify is not None and self.inotify < min(self.pending, self.cpu, self.memory)
 
 
-def worker_limits(pending: int, cores: int | None = None, available: int | None = None,
-                  inotify_instances: int | None = None) -> WorkerLimits:
+def worker_limits(
+    pending: int, cores: int | None = None, available: int | None = None, inotify_instances: int | None = None
+) -> WorkerLimits:
     """The limits on this machine; pass ``cores``, ``available`` (bytes) or ``inotify_instances``
     to use other figures."""
     cores = cores or os.cpu_count() or 1
@@ -90,9 +92,13 @@ def worker_limits(pending: int, cores: int | None = None, available: int | None 
     instances = inotify_limit() if inotify_instances is None else inotify_instances
     # The lab's own stack holds its share of the inotify instances too.
     by_inotify = None if instances is None else max(1, (instances - INOTIFY_RESERVE) // INOTIFY_PER_STACK - 1)
-    return WorkerLimits(pending=pending, cpu=max(1, int(cores / WORKER_CORES)),
-                        memory=max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY), inotify=by_inotify,
-                        max_user_instances=instances)
+    return WorkerLimits(
+        pending=pending,
+        cpu=max(1, int(cores / WORKER_CORES)),
+        memory=max(1, (available - MEMORY_RESERVE) // WORKER_MEMORY),
+        inotify=by_inotify,
+        max_user_instances=instances,
+    )
 
 
 class Course:
@@ -102,8 +108,24 @@ class Course:
         self.container, self.path = container, path
 
     def python(self, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
-        return subprocess.run(["docker", "exec", "-u", "jovyan", "-w", self.path, self.container, "python", "-m",
-                               "asynclab.classroom.course", *args], capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(
+            [
+                "docker",
+                "exec",
+                "-u",
+                "jovyan",
+                "-w",
+                self.path,
+                self.container,
+                "python",
+                "-m",
+                "asynclab.classroom.course",
+                *args,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def plan(self, assignment: str, students: list[str], regrade: bool) -> dict:
         chosen = [a for s in students for a in ("--student", s)]
@@ -124,12 +146,18 @@ class Course:
             return Outcome(student, NOT_GRADED, 0.0, f"importing the graded notebook gave no outcome: {said}")
 
     def write(self, name: str, text: str) -> None:
-        subprocess.run(["docker", "exec", "-i", "-u", "jovyan", self.container, "sh", "-c",
-                        f'cat > "{self.path}/{name}"'], input=text, text=True, check=True, capture_output=True)
+        subprocess.run(
+            ["docker", "exec", "-i", "-u", "jovyan", self.container, "sh", "-c", f'cat > "{self.path}/{name}"'],
+            input=text,
+            text=True,
+            check=True,
+            capture_output=True,
+        )
 
 
-def grade_class(course: Course, workers: list[Worker], assignment: str, students: list[str],
-                timeout: float, on_done=None) -> list[Outcome]:
+def grade_class(
+    course: Course, workers: list[Worker], assignment: str, students: list[str], timeout: float, on_done=None
+) -> list[Outcome]:
     """Grade every student on the first free worker; a worker that fails stops taking work."""
     todo: queue.Queue[str] = queue.Queue()
     for student in students:
@@ -188,8 +216,10 @@ def grade_class(course: Course, workers: list[Worker], assignment: str, students
 
 def report_footer(kept: list[Outcome], outcomes: list[Outcome], wall: float, workers: int) -> str:
     graded = sum(o.status in (GRADED, ALREADY_GRADED) for o in kept + outcomes)
-    return (f"{graded} of {len(kept) + len(outcomes)} submission(s) graded; {wall:.0f} s wall time on {workers} "
-            f"worker(s), {sum(o.seconds for o in outcomes):.0f} s of grading in all.")
+    return (
+        f"{graded} of {len(kept) + len(outcomes)} submission(s) graded; {wall:.0f} s wall time on {workers} "
+        f"worker(s), {sum(o.seconds for o in outcomes):.0f} s of grading in all."
+    )
 
 
 def main(argv=None) -> int:
@@ -198,8 +228,11 @@ def main(argv=None) -> int:
     parser.add_argument("--student", action="append", default=[], help="grade only this student (repeatable)")
     parser.add_argument("--regrade", action="store_true", help="grade again what an earlier run already graded")
     parser.add_argument("--workers", type=int, default=0, help="number of workers (default: by cores and memory)")
-    parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab",
-                        help="the compose project of the instructor's lab")
+    parser.add_argument(
+        "--project",
+        default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab",
+        help="the compose project of the instructor's lab",
+    )
     parser.add_argument("--course-in-lab", default="/home/jovyan/work/grader")
     parser.add_argument("--out", type=Path, default=Path("grader"), help="folder for the report on this machine")
     parser.add_argument("--root", type=Path, default=Path("."), help="the lab's folder (docker-compose.yml)")
@@ -209,8 +242,12 @@ def main(argv=None) -> int:
     args.project = args.project or "asynclab"
 
     compose = compose_command()
-    lab = subprocess.run(compose + ["-f", str(root / "docker-compose.yml"), "-p", args.project, "ps", "-q", "lab"],
-                         capture_output=True, text=True, cwd=root).stdout.strip()
+    lab = subprocess.run(
+        compose + ["-f", str(root / "docker-compose.yml"), "-p", args.project, "ps", "-q", "lab"],
+        capture_output=True,
+        text=True,
+        cwd=root,
+    ).stdout.strip()
     if not lab:
         print("The lab is not running: start it with make lab", file=sys.stderr)
         return 1
@@ -230,18 +267,26 @@ def main(argv=None) -> int:
         limits = worker_limits(len(pending))
         count = min(args.workers or limits.count, len(pending))
         if not args.workers and limits.held_by_inotify:
-            print(f"fs.inotify.max_user_instances={limits.max_user_instances} allows {count} worker(s) beside the lab; "
-                  "raise it (sudo sysctl -w fs.inotify.max_user_instances=1024) to grade with more")
+            print(
+                f"fs.inotify.max_user_instances={limits.max_user_instances} allows {count} worker(s) beside the lab; "
+                "raise it (sudo sysctl -w fs.inotify.max_user_instances=1024) to grade with more"
+            )
         workers = [Worker(n, args.project, root, compose) for n in range(1, count + 1)]
-        print(f"grading {len(pending)} submission(s) on {count} worker(s), each with its own five hosts "
-              f"(compose projects {workers[0].project} … {workers[-1].project})", flush=True)
+        print(
+            f"grading {len(pending)} submission(s) on {count} worker(s), each with its own five hosts "
+            f"(compose projects {workers[0].project} … {workers[-1].project})",
+            flush=True,
+        )
         from tqdm import tqdm
 
         with tqdm(total=len(pending), unit="submission", desc=args.assignment, file=sys.stdout) as bar:
+
             def done(outcome: Outcome) -> None:
-                bar.write(f"{outcome.student}: {outcome.status} "
-                          f"({outcome.seconds:.1f} s, worker {outcome.worker or '-'})"
-                          + (f": {outcome.detail}" if outcome.detail else ""))
+                bar.write(
+                    f"{outcome.student}: {outcome.status} "
+                    f"({outcome.seconds:.1f} s, worker {outcome.worker or '-'})"
+                    + (f": {outcome.detail}" if outcome.detail else "")
+                )
                 bar.update(1)
 
             try:

@@ -9,6 +9,7 @@ socket) in which ``nbgrader autograde`` runs one student at a time.
 Files move between the instructor's lab and a worker as tar streams through ``docker
 exec``; nothing is written on this machine. Host side only (needs the Docker CLI).
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -36,11 +37,27 @@ def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.Compl
 
 def copy_between(source: str, source_dir: str, paths: list[str], dest: str, dest_dir: str) -> None:
     """Copy paths (relative to source_dir in container source) to dest_dir in container dest, as jovyan."""
-    reader = subprocess.Popen(["docker", "exec", source, "tar", "-C", source_dir, "-cf", "-", *paths],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    writer = subprocess.run(["docker", "exec", "-i", "-u", "jovyan", dest, "sh", "-c",
-                             f'mkdir -p "{dest_dir}" && tar -C "{dest_dir}" -xf -'],
-                            stdin=reader.stdout, capture_output=True, timeout=300)
+    reader = subprocess.Popen(
+        ["docker", "exec", source, "tar", "-C", source_dir, "-cf", "-", *paths],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    writer = subprocess.run(
+        [
+            "docker",
+            "exec",
+            "-i",
+            "-u",
+            "jovyan",
+            dest,
+            "sh",
+            "-c",
+            f'mkdir -p "{dest_dir}" && tar -C "{dest_dir}" -xf -',
+        ],
+        stdin=reader.stdout,
+        capture_output=True,
+        timeout=300,
+    )
     reader.stdout.close()
     read_error = reader.stderr.read().decode(errors="replace").strip()
     if reader.wait() != 0 or writer.returncode != 0:
@@ -72,19 +89,42 @@ class Worker:
             self.hosts.compose_run("run", "-d", "--no-deps", "--name", self.grader, "lab", "sleep", "infinity")
         except HostSetError as exc:
             raise WorkerError(f"{self}'s hosts did not become ready: {exc}") from None
-        copy_between(lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"],
-                     self.grader, COURSE)
+        copy_between(
+            lab, course_in_lab, ["nbgrader_config.py", "gradebook.db", f"source/{assignment}"], self.grader, COURSE
+        )
 
-    def grade(self, lab: str, course_in_lab: str, assignment: str, student: str,
-              timeout: float) -> tuple[Outcome, bool]:
+    def grade(
+        self, lab: str, course_in_lab: str, assignment: str, student: str, timeout: float
+    ) -> tuple[Outcome, bool]:
         """Grade one student here. Their executed notebooks, if any, go back to the lab's
         ``.imported`` folder; the flag says whether they did."""
         copy_between(lab, course_in_lab, [f"submitted/{student}/{assignment}"], self.grader, COURSE)
         report = f"/tmp/outcome-{student}.json"
-        subprocess.run(["docker", "exec", "-u", "jovyan", "-w", COURSE, self.grader, "python", "-m",
-                        "asynclab.classroom.autograde", assignment, "--student", student, "--regrade",
-                        "--timeout", str(timeout), "--json", report],
-                       capture_output=True, text=True, timeout=timeout + 120)
+        subprocess.run(
+            [
+                "docker",
+                "exec",
+                "-u",
+                "jovyan",
+                "-w",
+                COURSE,
+                self.grader,
+                "python",
+                "-m",
+                "asynclab.classroom.autograde",
+                assignment,
+                "--student",
+                student,
+                "--regrade",
+                "--timeout",
+                str(timeout),
+                "--json",
+                report,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout + 120,
+        )
         shown = subprocess.run(["docker", "exec", self.grader, "cat", report], capture_output=True, text=True)
         if shown.returncode != 0:
             raise WorkerError(f"{self} wrote no outcome for {student}")
@@ -94,12 +134,17 @@ class Worker:
             raise WorkerError(f"{self} wrote no readable outcome for {student}: {shown.stdout.strip()[:200]}") from None
         outcome.worker = str(self.number)
         graded = f"autograded/{student}/{assignment}"
-        has_notebooks = subprocess.run(["docker", "exec", self.grader, "sh", "-c", f"ls {COURSE}/{graded}/*.ipynb"],
-                                       capture_output=True).returncode == 0
+        has_notebooks = (
+            subprocess.run(
+                ["docker", "exec", self.grader, "sh", "-c", f"ls {COURSE}/{graded}/*.ipynb"], capture_output=True
+            ).returncode
+            == 0
+        )
         executed = has_notebooks and outcome.status != NOT_GRADED
         if executed:
-            copy_between(self.grader, f"{COURSE}/autograded", [f"{student}/{assignment}"], lab,
-                         f"{course_in_lab}/.imported")
+            copy_between(
+                self.grader, f"{COURSE}/autograded", [f"{student}/{assignment}"], lab, f"{course_in_lab}/.imported"
+            )
         return outcome, executed
 
     def stop(self) -> None:

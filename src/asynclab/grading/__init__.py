@@ -4,10 +4,16 @@ In a notebook, an answer cell is ``%%playbook --exercise NAME`` (or a plain vari
 value exercise) and its hidden test cell calls ``check("NAME")``. Names are imported on
 first use, so that nbgrader loading the feedback preprocessors stays quick.
 """
+
 from importlib import import_module
 
-_WHERE = {"ANSWERS": ".answers", "Answer": ".answers", "run_exercise": ".answers",
-          "EXERCISES": ".exercises", "check": ".grade"}
+_WHERE = {
+    "ANSWERS": ".answers",
+    "Answer": ".answers",
+    "run_exercise": ".answers",
+    "EXERCISES": ".exercises",
+    "check": ".grade",
+}
 
 __all__ = ["ANSWERS", "Answer", "EXERCISES", "check", "run_exercise"]  # the names of _WHERE
 

@@ -4,6 +4,7 @@
 :data:`ANSWERS` for the exercise's hidden test cell, whatever happened: not answered yet,
 YAML that does not parse, a run that failed, or a run the exercise's time limit cut off.
 """
+
 from __future__ import annotations
 
 import re
@@ -81,6 +82,8 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
             "Ask your instructor to check the lab (`make status`) and run this cell again."
         )
     if answer.cut_off:
-        print(f"Your run was stopped after {spec.time_limit:.0f} s, the time limit of this exercise: "
-              "a job or a wait that outlasts it is cut off.")
+        print(
+            f"Your run was stopped after {spec.time_limit:.0f} s, the time limit of this exercise: "
+            "a job or a wait that outlasts it is cut off."
+        )
     return answer

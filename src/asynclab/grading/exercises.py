@@ -4,6 +4,7 @@ A playbook exercise prepares the hosts (clean state, the workloads' lengths), ru
 learner's playbook within ``time_limit`` and is graded by its checks, each worth some points.
 A value exercise reads one variable of the learner's notebook.
 """
+
 from __future__ import annotations
 
 import re
@@ -71,18 +72,27 @@ def async_sized(low: int, high: int, job: int):
         if not asyn:
             return c.failed("Your task has no async (or not a number), so it runs synchronously.")
         if asyn < job:
-            return c.failed(f"async: {asyn} is shorter than the job ({job} s): the target kills the job "
-                            f"after {asyn} s. Leave a margin: {low} to {high}.")
+            return c.failed(
+                f"async: {asyn} is shorter than the job ({job} s): the target kills the job "
+                f"after {asyn} s. Leave a margin: {low} to {high}."
+            )
         if asyn < low:
-            return c.failed(f"async: {asyn} leaves no margin over the job's {job} s: a slow moment and "
-                            f"the job is killed. Choose {low} to {high}.")
+            return c.failed(
+                f"async: {asyn} leaves no margin over the job's {job} s: a slow moment and "
+                f"the job is killed. Choose {low} to {high}."
+            )
         if asyn > high:
-            return c.failed(f"async: {asyn} is far longer than the job needs: a hung job would hold on "
-                            f"for {asyn} s before it is stopped. Choose {low} to {high}.")
+            return c.failed(
+                f"async: {asyn} is far longer than the job needs: a hung job would hold on "
+                f"for {asyn} s before it is stopped. Choose {low} to {high}."
+            )
         if task.number("poll") in (None, 0):
-            return c.failed("Keep poll: 2 as the exercise says: with poll: 0 (or the default 15) the "
-                            "task does not wait the way it should.")
+            return c.failed(
+                "Keep poll: 2 as the exercise says: with poll: 0 (or the default 15) the "
+                "task does not wait the way it should."
+            )
         return c.passed(f"async: {asyn} covers the {job} s job with a margin.")
+
     return check
 
 
@@ -93,16 +103,20 @@ def poll_chosen(ctx: c.Context) -> c.Verdict:
     poll = task.data.get("poll")
     value = as_int(poll)
     if poll is None:
-        return c.failed("poll is not set, so Ansible checks every 15 s (the default): the end is noticed "
-                        "up to 15 s late. Choose a poll from 1 to 3.")
+        return c.failed(
+            "poll is not set, so Ansible checks every 15 s (the default): the end is noticed "
+            "up to 15 s late. Choose a poll from 1 to 3."
+        )
     if value == 0:
-        return c.failed("poll: 0 does not wait at all: the task starts the job and moves on. "
-                        "Choose a poll from 1 to 3.")
+        return c.failed(
+            "poll: 0 does not wait at all: the task starts the job and moves on. Choose a poll from 1 to 3."
+        )
     if value is None or value < 1:
         return c.failed(f"poll: {poll} is not a whole number of seconds from 1 to 3.")
     if value > 3:
-        return c.failed(f"With poll: {value} the end of the job is noticed up to {value} s late; the "
-                        "exercise asks for 3 s at most.")
+        return c.failed(
+            f"With poll: {value} the end of the job is noticed up to {value} s late; the exercise asks for 3 s at most."
+        )
     return c.passed(f"poll: {value} notices the end within {value} s without checking too often.")
 
 
@@ -114,11 +128,15 @@ def status_in_rescued_block(ctx: c.Context) -> c.Verdict:
     if launch.number("poll") != 0:
         return c.failed(f"Launch with poll: 0 (yours: {c.describe_poll(launch)}); the wait is async_status's job.")
     if launch.get("ignore_errors"):
-        return c.failed("ignore_errors on the launch hides a failed launch, and then there is no job "
-                        "id to wait for: handle errors around async_status instead.")
+        return c.failed(
+            "ignore_errors on the launch hides a failed launch, and then there is no job "
+            "id to wait for: handle errors around async_status instead."
+        )
     if not status.in_rescuable_block:
-        return c.failed("Your async_status task is not inside a block: with a rescue: section, so the "
-                        "job's failure cannot be rescued.")
+        return c.failed(
+            "Your async_status task is not inside a block: with a rescue: section, so the "
+            "job's failure cannot be rescued."
+        )
     rescue = status.parents[-1].get("rescue") or []
     if not any("/opt/cleanup.sh" in str(t) for t in rescue):
         return c.failed("The rescue section does not run /opt/cleanup.sh.")
@@ -132,22 +150,28 @@ def timeout_handling_sound(ctx: c.Context) -> c.Verdict:
         return c.failed("The exercise needs a launch of /opt/operation.sh and an async_status task.")
     failed_when = str(status.data.get("failed_when", ""))
     if re.search(r"\.rc\b|\['rc'\]", failed_when) and "default" not in failed_when:
-        return c.failed(f"failed_when: {failed_when} reads rc, which a timed-out job does not have: "
-                        "the condition itself errors. async_status already fails for a failed or "
-                        "timed-out job; drop failed_when and use ignore_errors: true.")
+        return c.failed(
+            f"failed_when: {failed_when} reads rc, which a timed-out job does not have: "
+            "the condition itself errors. async_status already fails for a failed or "
+            "timed-out job; drop failed_when and use ignore_errors: true."
+        )
     conditions = " ".join(str(t.data.get("when", "")) for t in ctx.tasks)
     if re.search(r"finished\s*==\s*0|finished\s*==\s*false|not\s+\w+\.finished", conditions, re.I):
-        return c.failed("A timed-out job is reported finished (with failed: true), so a test on "
-                        "finished == 0 never fires. Test `is failed` and the message instead.")
+        return c.failed(
+            "A timed-out job is reported finished (with failed: true), so a test on "
+            "finished == 0 never fires. Test `is failed` and the message instead."
+        )
     register = status.data.get("register")
     writers = [t for t in ctx.tasks if "/var/log/operation_failure.log" in str(t.data)]
     if not writers:
         return c.failed("No task writes /var/log/operation_failure.log.")
     guarded = [t for t in writers if register and register in str(t.get("when", ""))]
     if not guarded:
-        return c.failed(f"The task writing the log has no when: on the async_status result"
-                        f"{f' ({register})' if register else ''}: it would write even when the job "
-                        "did not time out.")
+        return c.failed(
+            f"The task writing the log has no when: on the async_status result"
+            f"{f' ({register})' if register else ''}: it would write even when the job "
+            "did not time out."
+        )
     return c.passed("The timeout is detected from the async_status result, with no failed_when on rc.")
 
 
@@ -162,6 +186,7 @@ def exact_number(expected: int, explain: str):
         if number != expected:
             return c.failed(f"{number} is not it: {explain}")
         return c.passed(f"{number} is right: {explain}")
+
     return accept
 
 
@@ -173,96 +198,151 @@ def choice(expected: str, explain: str, options: str = "abcd"):
         if letter != expected:
             return c.failed(f"({letter}) is not it: {explain}")
         return c.passed(f"({letter}) is right: {explain}")
+
     return accept
 
 
 EXERCISE_LIST = [
     Exercise(
-        "fire_and_forget", "Launch a fire-and-forget backup", hosts=WEB,
+        "fire_and_forget",
+        "Launch a fire-and-forget backup",
+        hosts=WEB,
         workloads=on(WEB, Workload("/opt/backup.sh", 8)),
         checks=[
             (1, lambda ctx: c.launched_in_background(ctx, "/opt/backup.sh", 8)),
             (1, lambda ctx: b.returned_before_job_end(ctx, "/opt/backup.sh", "backup", WEB)),
             (1, lambda ctx: b.results_landed(ctx, "backup", WEB)),
-        ]),
+        ],
+    ),
     Exercise(
-        "size_async", "Size async for a job of known length", hosts=["db1"],
+        "size_async",
+        "Size async for a job of known length",
+        hosts=["db1"],
         workloads=on(["db1"], Workload("/opt/scripts/backup_db.sh", 6)),
         checks=[
             (1, async_sized(8, 18, 6)),
             (1, lambda ctx: b.task_waited_for_job(ctx, "/opt/scripts/backup_db.sh", "db1", 6)),
-        ]),
+        ],
+    ),
     Exercise(
-        "choose_poll", "Choose poll", hosts=["app1"],
+        "choose_poll",
+        "Choose poll",
+        hosts=["app1"],
         workloads=on(["app1"], Workload("/opt/long_task.sh", 10)),
         checks=[
             (1, poll_chosen),
             (1, lambda ctx: b.task_waited_for_job(ctx, "/opt/long_task.sh", "app1", 10)),
-        ]),
+        ],
+    ),
     Exercise(
-        "wait_with_async_status", "Wait for a job with async_status", hosts=["web1"],
+        "wait_with_async_status",
+        "Wait for a job with async_status",
+        hosts=["web1"],
         workloads=on(["web1"], Workload("/opt/scripts/generate_reports.sh", 10)),
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/generate_reports.sh")),
             (1, lambda ctx: c.wait_sized(ctx, "/opt/scripts/generate_reports.sh", delay=3)),
             (1, lambda ctx: b.retried_until_finished(ctx, "/opt/scripts/generate_reports.sh", "web1")),
-        ]),
+        ],
+    ),
     Exercise(
-        "all_hosts_at_once", "Finish a job on all hosts in about one job's time", hosts=ALL,
-        workloads=on(ALL, Workload("/opt/task.sh", 8)), forks=2,
+        "all_hosts_at_once",
+        "Finish a job on all hosts in about one job's time",
+        hosts=ALL,
+        workloads=on(ALL, Workload("/opt/task.sh", 8)),
+        forks=2,
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/task.sh")),
             (1, lambda ctx: b.jobs_overlapped(ctx, [(h, "task") for h in ALL])),
             (1, lambda ctx: b.results_landed(ctx, "task", ALL)),
-        ]),
+        ],
+    ),
     Exercise(
-        "loop_of_jobs", "Launch several jobs in a loop and wait for all", hosts=["web1"],
-        workloads=on(["web1"], Workload("/opt/scripts/backup_db.sh", 4),
-                     Workload("/opt/scripts/generate_reports.sh", 6),
-                     Workload("/opt/scripts/optimize_images.sh", 8)),
+        "loop_of_jobs",
+        "Launch several jobs in a loop and wait for all",
+        hosts=["web1"],
+        workloads=on(
+            ["web1"],
+            Workload("/opt/scripts/backup_db.sh", 4),
+            Workload("/opt/scripts/generate_reports.sh", 6),
+            Workload("/opt/scripts/optimize_images.sh", 8),
+        ),
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/", loop=True)),
-            (1, lambda ctx: b.jobs_overlapped(
-                ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")])),
+            (
+                1,
+                lambda ctx: b.jobs_overlapped(
+                    ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")]
+                ),
+            ),
             (1, lambda ctx: b.play_waited_for(ctx, "web1", ["backup_db", "generate_reports", "optimize_images"])),
-        ]),
+        ],
+    ),
     Exercise(
-        "rescue_a_failed_job", "Handle a failed job with block/rescue", hosts=["app1"],
+        "rescue_a_failed_job",
+        "Handle a failed job with block/rescue",
+        hosts=["app1"],
         workloads=on(["app1"], Workload("/opt/risky_operation.sh", 4, fail=3), Workload("/opt/cleanup.sh", 1)),
         checks=[
             (1, status_in_rescued_block),
             (1, lambda ctx: b.rescued_failure(ctx, "/opt/risky_operation.sh", "app1")),
             (1, lambda ctx: b.results_landed(ctx, "cleanup", ["app1"])),
-        ]),
+        ],
+    ),
     Exercise(
-        "wait_as_the_same_user", "Wait for a job launched with become", hosts=["db1"],
+        "wait_as_the_same_user",
+        "Wait for a job launched with become",
+        hosts=["db1"],
         workloads=on(["db1"], Workload("/opt/migrations/run_migration.sh", 4)),
         checks=[
             (1, lambda ctx: c.same_become(ctx, "/opt/migrations/run_migration.sh")),
             (1, lambda ctx: b.migration_landed(ctx, "/opt/migrations/run_migration.sh", "db1", 4)),
-        ]),
+        ],
+    ),
     Exercise(
-        "detect_a_timeout", "Detect a timeout correctly", hosts=["web2"],
+        "detect_a_timeout",
+        "Detect a timeout correctly",
+        hosts=["web2"],
         workloads=on(["web2"], Workload("/opt/operation.sh", 3, hang=True)),
         checks=[
             (1, timeout_handling_sound),
             (2, lambda ctx: b.timeout_detected(ctx, "/opt/operation.sh", "web2", "/var/log/operation_failure.log")),
-        ]),
+        ],
+    ),
     Exercise(
-        "retries_needed", "Retries for an async budget", kind="value", variable="retries_needed",
+        "retries_needed",
+        "Retries for an async budget",
+        kind="value",
+        variable="retries_needed",
         checks=[(1, None)],
-        accept=exact_number(9, "async_status must be able to wait the whole budget of async: 90, "
-                               "and retries × delay = 9 × 10 = 90 s.")),
+        accept=exact_number(
+            9, "async_status must be able to wait the whole budget of async: 90, and retries × delay = 9 × 10 = 90 s."
+        ),
+    ),
     Exercise(
-        "poll_zero_means", "What poll: 0 means", kind="value", variable="poll_zero_means",
+        "poll_zero_means",
+        "What poll: 0 means",
+        kind="value",
+        variable="poll_zero_means",
         checks=[(1, None)],
-        accept=choice("b", "poll: 0 starts the job on the host and moves on at once; nothing checks "
-                           "it until an async_status task asks.")),
+        accept=choice(
+            "b",
+            "poll: 0 starts the job on the host and moves on at once; nothing checks "
+            "it until an async_status task asks.",
+        ),
+    ),
     Exercise(
-        "could_not_find_job", "Why async_status says \"could not find job\"", kind="value",
-        variable="could_not_find_job", checks=[(1, None)],
-        accept=choice("c", "a task with poll > 0 waits for its job and then deletes the job file, so "
-                           "a later async_status has nothing to read.")),
+        "could_not_find_job",
+        'Why async_status says "could not find job"',
+        kind="value",
+        variable="could_not_find_job",
+        checks=[(1, None)],
+        accept=choice(
+            "c",
+            "a task with poll > 0 waits for its job and then deletes the job file, so "
+            "a later async_status has nothing to read.",
+        ),
+    ),
 ]
 
 EXERCISES: dict[str, Exercise] = {e.name: e for e in EXERCISE_LIST}

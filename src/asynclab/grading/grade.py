@@ -5,6 +5,7 @@ number it returns is the cell's partial credit for nbgrader. It never writes to 
 never raises for a learner's mistake (nbgrader scores a cell 0 for either). Only a failure of
 the lab itself raises, as LabEnvironmentError, so that it is reported and can be regraded.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -45,15 +46,21 @@ def _grade_value(spec: Exercise, namespace: dict) -> tuple[float, list]:
 def _grade_playbook(spec: Exercise) -> tuple[float, list]:
     answer = ANSWERS.get(spec.name)
     if answer is None:
-        return 0.0, [(False, "No run of this exercise was found: run its answer cell, which must start "
-                             f"with %%playbook --exercise {spec.name}.")]
+        return 0.0, [
+            (
+                False,
+                "No run of this exercise was found: run its answer cell, which must start "
+                f"with %%playbook --exercise {spec.name}.",
+            )
+        ]
     if answer.status == "unanswered" or is_stub(answer.text):
         return 0.0, [(False, "Not answered yet: write your tasks in place of `raise NotImplementedError()`.")]
     if answer.status == "invalid":
         return 0.0, [(False, f"Your answer could not be read: {answer.problem}")]
     if answer.status == "lab-failed":
         raise LabEnvironmentError(
-            f"the run of '{spec.name}' could not reach every host; this exercise needs grading again.")
+            f"the run of '{spec.name}' could not reach every host; this exercise needs grading again."
+        )
     ctx = Context(spec, answer)
     score, lines = 0.0, []
     if answer.cut_off:

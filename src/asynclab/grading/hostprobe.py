@@ -4,6 +4,7 @@ Both run small playbooks of the lab's own through the runner, so they work where
 learner's playbooks do (in the ``lab`` container, or from the host). A host that does not
 answer is the lab's fault, never the learner's: that raises LabEnvironmentError.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -34,7 +35,7 @@ while [ -n "$LAB_WAIT_FOR" ] && [ "$waited" -lt "$LAB_WAIT_TENTHS" ]; do
   [ "$missing" = 0 ] && break
   sleep 0.5; waited=$((waited + 5))
 done
-for f in {RESULTS}/* {' '.join(WATCHED_FILES)}; do
+for f in {RESULTS}/* {" ".join(WATCHED_FILES)}; do
   [ -f "$f" ] && {{ echo "== $f"; head -c 2000 "$f"; echo; }}
 done
 if [ "$(hostname)" = db1 ]; then
@@ -113,9 +114,13 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
         "name": "lab: clean state for the exercise",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [{"name": "reset",
-                   "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
-                   "changed_when": False}],
+        "tasks": [
+            {
+                "name": "reset",
+                "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
+                "changed_when": False,
+            }
+        ],
         "vars": {"lab_workloads": arguments},
     }
     result = _quiet_run([play], timeout=120, what="preparing the exercise")
@@ -136,12 +141,14 @@ def probe(hosts, wait_for: dict[str, list[str]] | None = None, timeout: float = 
         "name": "lab: read the results",
         "hosts": ",".join(hosts),
         "gather_facts": False,
-        "tasks": [{
-            "name": "probe",
-            "ansible.builtin.raw": "LAB_WAIT_FOR='{{ lab_wait_for.get(inventory_hostname, '') }}' "
-                                   f"LAB_WAIT_TENTHS={int(timeout * 10)} sh -c {shlex.quote(PROBE_SCRIPT)}",
-            "changed_when": False,
-        }],
+        "tasks": [
+            {
+                "name": "probe",
+                "ansible.builtin.raw": "LAB_WAIT_FOR='{{ lab_wait_for.get(inventory_hostname, '') }}' "
+                f"LAB_WAIT_TENTHS={int(timeout * 10)} sh -c {shlex.quote(PROBE_SCRIPT)}",
+                "changed_when": False,
+            }
+        ],
         "vars": {"lab_wait_for": {h: " ".join(names) for h, names in wait_for.items()}},
     }
     result = _quiet_run([play], timeout=60 + timeout, what="reading the results of your run")

@@ -4,6 +4,7 @@ The checks ask questions such as "which task launches /opt/backup.sh?" or "does 
 async_status task take its jid from that launch?". This module answers them from the parsed
 YAML, following blocks and the keywords a task inherits from its play and blocks.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,12 +12,47 @@ from dataclasses import dataclass, field
 
 #: Task keywords, as opposed to the one key that names the action.
 TASK_KEYWORDS = {
-    "name", "action", "local_action", "args", "async", "poll", "register", "until", "retries",
-    "delay", "when", "loop", "loop_control", "ignore_errors", "ignore_unreachable",
-    "failed_when", "changed_when", "become", "become_user", "become_method", "become_flags",
-    "vars", "tags", "environment", "notify", "delegate_to", "delegate_facts", "run_once",
-    "no_log", "timeout", "check_mode", "diff", "any_errors_fatal", "throttle", "listen",
-    "module_defaults", "collections", "debugger", "connection", "remote_user", "port",
+    "name",
+    "action",
+    "local_action",
+    "args",
+    "async",
+    "poll",
+    "register",
+    "until",
+    "retries",
+    "delay",
+    "when",
+    "loop",
+    "loop_control",
+    "ignore_errors",
+    "ignore_unreachable",
+    "failed_when",
+    "changed_when",
+    "become",
+    "become_user",
+    "become_method",
+    "become_flags",
+    "vars",
+    "tags",
+    "environment",
+    "notify",
+    "delegate_to",
+    "delegate_facts",
+    "run_once",
+    "no_log",
+    "timeout",
+    "check_mode",
+    "diff",
+    "any_errors_fatal",
+    "throttle",
+    "listen",
+    "module_defaults",
+    "collections",
+    "debugger",
+    "connection",
+    "remote_user",
+    "port",
 }
 INHERITED = ("become", "become_user", "environment", "ignore_errors")
 ACTION_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
@@ -25,7 +61,7 @@ ACTION_PREFIXES = ("ansible.builtin.", "ansible.legacy.")
 def short_action(name: str) -> str:
     for prefix in ACTION_PREFIXES:
         if name.startswith(prefix):
-            return name[len(prefix):]
+            return name[len(prefix) :]
     return name
 
 

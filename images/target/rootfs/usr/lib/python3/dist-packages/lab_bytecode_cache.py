@@ -15,6 +15,7 @@ Nothing else changes: the same code runs, and tracebacks name the current payloa
 
 Loaded at start-up by ``lab_bytecode_cache.pth``; a real host has neither file.
 """
+
 import os
 import zipimport
 
@@ -28,13 +29,17 @@ def _cache_directory():
     if _directory is None:
         import pwd
         import stat
+
         _directory = ""
         path = os.path.join(pwd.getpwuid(os.geteuid()).pw_dir, ".cache", "lab-bytecode")
         try:
             os.makedirs(path, mode=0o700, exist_ok=True)
             info = os.lstat(path)
-            if (stat.S_ISDIR(info.st_mode) and info.st_uid == os.geteuid()
-                    and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)):
+            if (
+                stat.S_ISDIR(info.st_mode)
+                and info.st_uid == os.geteuid()
+                and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+            ):
                 _directory = path
         except OSError:
             pass
@@ -55,6 +60,7 @@ def _cached_compile(pathname, source):
         import hashlib
         import marshal
         from _frozen_importlib_external import MAGIC_NUMBER
+
         directory = _cache_directory()
         if directory is None:
             return _compile_source(pathname, source)
