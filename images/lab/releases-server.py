@@ -1,7 +1,9 @@
 """Stand-in for https://releases.example.com inside the lab network.
 
 Serves /app-v2.tar.gz (a small application archive made at start) over HTTPS with the
-certificate the keygen service signed, so the lesson's get_url task runs unchanged.
+certificate the keygen service signed, so the lesson's get_url task runs unchanged, and
+an apt repository under /debian/ for targets whose stack sets LAB_APT_MIRROR
+(apt_stand_in.py).
 """
 
 import http.server
@@ -10,6 +12,8 @@ import os
 import ssl
 import tarfile
 import time
+
+from apt_stand_in import Repository
 
 KEYS = os.environ.get("LAB_KEYS", "/keys")
 SIZE = int(os.environ.get("RELEASE_SIZE_BYTES", str(2 * 1024 * 1024)))
@@ -31,6 +35,7 @@ def build_archive() -> bytes:
 
 
 ARCHIVE = build_archive()
+APT = Repository()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,12 +46,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(ARCHIVE)))
             self.end_headers()
             self.wfile.write(ARCHIVE)
+        elif self.path.startswith("/debian/"):
+            data = APT.get(self.path[len("/debian/") :])
+            if data is None:
+                self.send_error(404, "not in the lab's apt stand-in")
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command == "GET":
+                self.wfile.write(data)
         elif self.path == "/health":
             self.send_response(200)
             self.end_headers()
             self.wfile.write(b"ok\n")
         else:
-            self.send_error(404, "only /app-v2.tar.gz is served here")
+            self.send_error(404, "only /app-v2.tar.gz and /debian/ are served here")
 
     do_HEAD = do_GET
 

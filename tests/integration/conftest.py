@@ -22,6 +22,7 @@ from asynclab.hosts import Lab
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = os.environ.get("ASYNCLAB_SUITE")
+APT_STAND_IN = "https://releases.example.com/debian"  # images/lab/apt_stand_in.py
 
 
 def pytest_configure(config):
@@ -30,6 +31,8 @@ def pytest_configure(config):
         os.environ["ASYNCLAB_PROJECT"] = f"{SUITE}-{worker}"
         # make targets a test runs on its host set start its lab on this port, not .env's.
         os.environ["LAB_PORT"] = str(free_port())
+        # No test depends on Debian's mirror: the targets' apt asks the releases stand-in.
+        os.environ.setdefault("LAB_APT_MIRROR", APT_STAND_IN)
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,10 @@
 """The target hosts: real init and services, the lesson's workloads, its database and the
 releases.example.com stand-in."""
 
+import os
+
+import pytest
+
 from asynclab import run_playbook
 
 WORKLOADS = [
@@ -140,6 +144,36 @@ def test_the_lessons_download_reaches_the_stand_in_and_unarchive_refuses_async(c
     assert run.ok, run.summary()
     rc, out = clean_lab.exec("web2", "cat /opt/app/app-v2/VERSION")
     assert rc == 0 and out.strip() == "2.0.0"
+
+
+APT_TASKS = """
+- hosts: web1
+  gather_facts: false
+  tasks:
+    - name: Refresh and upgrade
+      apt:
+        update_cache: yes
+        upgrade: dist
+    - name: The lesson's package
+      apt:
+        name: nginx
+        state: present
+"""
+
+
+def test_the_suites_targets_take_their_packages_from_the_stand_in_not_debians_mirror(clean_lab):
+    if not os.environ.get("LAB_APT_MIRROR"):
+        pytest.skip("this stack's targets use Debian's mirror (LAB_APT_MIRROR is not set)")
+    rc, sources = clean_lab.exec("web1", "cat /etc/apt/sources.list /etc/apt/sources.list.d/*")
+    assert rc == 0 and "releases.example.com/debian" in sources and "deb.debian.org" not in sources, sources
+    # The lessons' apt tasks, as they run in lesson 02, 04, 06 and notebook 07: a refresh from
+    # the stand-in, nothing to upgrade, and the package the lesson installs.
+    run = run_playbook(APT_TASKS, progress="none")
+    assert run.ok, run.summary()
+    (upgrade,) = run.task("Refresh and upgrade", "web1")
+    assert upgrade.status == "ok", upgrade.res
+    rc, out = clean_lab.exec("web1", "dpkg-query -W -f '${Version}' nginx")
+    assert rc == 0 and out.endswith("+lab1"), out
 
 
 def test_reset_clears_jobs_results_and_migrations(lab):
