@@ -49,13 +49,15 @@ def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean
 
 
 def test_async_status_waits_until_every_job_is_finished(clean_lab):
+    # The job lasts 8 s: longer than launching it on five hosts takes on a loaded machine,
+    # so that the first check always finds it running (with 4 s it once had finished).
     run = run_playbook(
         """
 - hosts: all
   gather_facts: false
   tasks:
     - name: Launch
-      command: /opt/backup.sh --seconds 4
+      command: /opt/backup.sh --seconds 8
       async: 60
       poll: 0
       register: backup_job
@@ -76,7 +78,7 @@ def test_async_status_waits_until_every_job_is_finished(clean_lab):
         assert wait.attempts > 1, "async_status retried while the job ran"
         assert wait.res["finished"] is True and wait.res["rc"] == 0
         assert "finished: result in /var/lib/lab/results/backup.done" in wait.res["stdout"]
-        assert job.status == "ok" and 3.5 < job.duration < 10
+        assert job.status == "ok" and 7.5 < job.duration < 16
         assert wait.end >= job.end
     assert results_present(clean_lab, "backup") == HOSTS
 

@@ -27,14 +27,6 @@ class WorkerError(Exception):
     """A worker's own hosts or container failed: the lab's fault, not the student's."""
 
 
-def _run(command: list[str], timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, **kwargs)
-    if done.returncode != 0:
-        last = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        raise WorkerError(f"`{' '.join(command[:6])} …` failed: {' / '.join(last) or f'exit {done.returncode}'}")
-    return done
-
-
 def copy_between(source: str, source_dir: str, paths: list[str], dest: str, dest_dir: str) -> None:
     """Copy paths (relative to source_dir in container source) to dest_dir in container dest, as jovyan."""
     reader = subprocess.Popen(
