@@ -65,7 +65,7 @@ class Folder:
         if name == "playbook_on_play_start":
             self.result.plays.append(data.get("name") or data.get("play") or "")
         elif name == "runner_on_start":
-            self._start(data)
+            self._start(data, parse_time(event.get("created")))
         elif name in RESULT_EVENTS:
             self._finish(data, RESULT_EVENTS[name])
         elif name in ITEM_EVENTS:
@@ -97,9 +97,12 @@ class Folder:
         self.current_task[host] = task
         return task
 
-    def _start(self, data: dict) -> None:
+    def _start(self, data: dict, created) -> None:
+        # runner_on_start carries no start time of its own: the event's time is when the
+        # task began on this host (the result's own start replaces it when it comes), so
+        # that a running task's elapsed time and its job's age tick in the live view.
         task = self._task_for(data)
-        task.start = task.start or parse_time(data.get("start"))
+        task.start = task.start or parse_time(data.get("start")) or created
 
     def _finish(self, data: dict, status: str) -> None:
         task = self._task_for(data)

@@ -76,8 +76,10 @@ class PlaybookMagics(Magics):
             raise in_cell(exc) from None
         result = run_playbook(playbook, config=config)
         self.shell.user_ns[args.name] = result
-        show_result(result, timeline=not args.no_timeline)
-        if not result.ok and not args.allow_fail:
+        failing = not result.ok and not args.allow_fail
+        # What went wrong is said once: by the error when the cell fails, else in the summary.
+        show_result(result, timeline=not args.no_timeline, problems=not failing)
+        if failing:
             # The cell fails like ansible-playbook would exit non-zero: one line, no traceback.
             raise PlaybookFailed(result)
 
@@ -105,11 +107,11 @@ def in_cell(exc: PlaybookSyntaxError) -> PlaybookSyntaxError:
     return PlaybookSyntaxError(exc.problem.replace("your playbook", "the cell"), line, exc.column)
 
 
-def show_result(result, timeline: bool = True) -> None:
+def show_result(result, timeline: bool = True, problems: bool = True) -> None:
     """Print the run's summary and, unless told otherwise, draw its timeline."""
     from IPython.display import Image, display
 
-    print(result.summary())
+    print(result.summary(problems=problems))
     if timeline and result.tasks:
         display(Image(data=figure_png(result.timeline())))
 

@@ -20,6 +20,8 @@ COLUMNS = (
     ("elapsed", "right"),
     ("async jobs still running", "left"),
 )
+#: The jobs column once the run has ended: what no task saw finishing was left behind.
+FINAL_JOBS_COLUMN = "async jobs left in the background"
 STATUS_COLORS = {
     "ok": "#2e7d32",
     "changed": "#b26a00",
@@ -102,26 +104,32 @@ class ProgressView:
         self.draws += 1
         elapsed = now - started
         if self.mode == "html":
-            self._draw_html(folder, elapsed, status)
+            self._draw_html(folder, elapsed, status, final)
         else:
             self._draw_text(folder, elapsed, final, status)
 
     # ---- notebook ------------------------------------------------------------------------
-    def render_html(self, folder: EventFolder, elapsed: float, status: str) -> str:
+    def render_html(self, folder: EventFolder, elapsed: float, status: str, final: bool = False) -> str:
+        """The table; once the run has ended (final), a job that no task saw finishing is
+        said to be left in the background (the play never asked), not "still running"."""
         rows = host_rows(folder)
+        columns = [(FINAL_JOBS_COLUMN if final and name == COLUMNS[-1][0] else name, a) for name, a in COLUMNS]
         play = html.escape(folder.result.plays[-1]) if folder.result.plays else ""
         out = [
             '<div class="asynclab-progress" style="font-family:monospace;font-size:12px">',
             f"<b>{html.escape(status)}</b> &middot; {elapsed:.1f} s &middot; play: {play}",
             '<table style="border-collapse:collapse;margin-top:4px">',
             "<tr>"
-            + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in COLUMNS)
+            + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in columns)
             + "</tr>",
         ]
         for r in rows:
             color = STATUS_COLORS.get(r["status"], "#000")
             state = r["status"] + (f" ({r['waiting']})" if r["waiting"] else "")
-            jobs = ", ".join(f"{jid} ({age:.0f} s)" for jid, age in r["jobs"]) or "&ndash;"
+            if final:
+                jobs = ", ".join(f"{jid} (not awaited)" for jid, _ in r["jobs"]) or "&ndash;"
+            else:
+                jobs = ", ".join(f"{jid} ({age:.0f} s)" for jid, age in r["jobs"]) or "&ndash;"
             out.append(
                 f"<tr><td style='padding:1px 8px'>{html.escape(r['host'])}</td>"
                 f"<td style='padding:1px 8px'>{html.escape(r['task'])}</td>"
@@ -132,10 +140,10 @@ class ProgressView:
         out.append("</table></div>")
         return "".join(out)
 
-    def _draw_html(self, folder: EventFolder, elapsed: float, status: str) -> None:
+    def _draw_html(self, folder: EventFolder, elapsed: float, status: str, final: bool = False) -> None:
         from IPython.display import HTML, display
 
-        body = HTML(self.render_html(folder, elapsed, status))
+        body = HTML(self.render_html(folder, elapsed, status, final))
         if self._handle is None:
             self._handle = display(body, display_id=True)
         else:

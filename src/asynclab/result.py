@@ -95,7 +95,9 @@ class RunResult:
             lines.append("the run was cancelled; async jobs already launched keep running on the hosts")
         return lines
 
-    def summary(self) -> str:
+    def summary(self, problems: bool = True) -> str:
+        """The run in a few lines: status, recap, jobs and, unless told not to (the cell then
+        raises PlaybookFailed, which says them), what went wrong."""
         head = f"{self.status} (rc {self.rc}) in {self.wall_time:.1f} s"
         recap = ", ".join(
             f"{h}: ok={c.get('ok', 0)} changed={c.get('changed', 0)} failed={c.get('failures', 0)}"
@@ -106,8 +108,8 @@ class RunResult:
         if self.jobs:
             done = sum(j.finished for j in self.jobs)
             jobs = f"\nasync jobs: {len(self.jobs)} launched, {done} seen finished"
-        problems = "".join(f"\n- {p}" for p in self.problems() + self._notes())
-        return f"{head}\n{recap}{jobs}{problems}"
+        listed = (self.problems() if problems else []) + self._notes()
+        return f"{head}\n{recap}{jobs}" + "".join(f"\n- {line}" for line in listed)
 
     def _cut_tasks(self) -> str:
         """' while TASK still ran on HOSTS': the tasks a time limit cut off, if any."""

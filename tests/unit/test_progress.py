@@ -71,3 +71,48 @@ def test_none_mode_draws_nothing():
     folder, _ = half_way()
     view.update(folder, started=0, final=True)
     assert view.draws == 0
+
+
+def until_first(name: str, event_name: str) -> EventFolder:
+    folder = EventFolder()
+    for event in load_events(FIXTURES / f"{name}.jsonl"):
+        folder.feed(event)
+        if event["event"] == event_name:
+            return folder
+    raise AssertionError(f"no {event_name} in {name}")
+
+
+def test_a_running_tasks_elapsed_time_ticks():
+    """runner_on_start has no start time of its own: a running task once showed 0.0 s."""
+    from datetime import timedelta
+
+    folder = until_first("poll_positive", "runner_on_start")
+    (task,) = [t for t in folder.result.tasks if t.status == "running"]
+    assert task.start is not None
+    seen = [{r["host"]: r for r in host_rows(folder, task.start + timedelta(seconds=s))} for s in (2, 9.9)]
+    assert seen[0][task.host]["elapsed"] == 2.0 and seen[1][task.host]["elapsed"] == 9.9
+
+
+def test_a_polled_jobs_age_ticks_while_the_task_waits_on_it():
+    from datetime import timedelta
+
+    folder = until_first("poll_positive", "runner_on_async_poll")
+    job = next(j for j in folder.result.jobs if not j.finished)
+    begin = job.start or job.launched
+    assert begin is not None
+    ages = [
+        {jid: age for row in host_rows(folder, begin + timedelta(seconds=s)) for jid, age in row["jobs"]}
+        for s in (1, 3)
+    ]
+    assert ages[0][job.jid] == 1.0 and ages[1][job.jid] == 3.0
+
+
+def test_after_the_run_no_job_is_said_to_be_still_running():
+    """Jobs the play launched and never waited for are left in the background: the final
+    table says so, instead of "still running" with an age that no longer ticks."""
+    folder, _ = half_way()  # jobs launched, none seen finishing yet
+    live = ProgressView("html").render_html(folder, 3.2, "running")
+    final = ProgressView("html").render_html(folder, 3.2, "successful", final=True)
+    jid = folder.result.jobs[0].jid
+    assert "async jobs still running" in live and f"{jid} (" in live
+    assert "still running" not in final and f"{jid} (not awaited)" in final

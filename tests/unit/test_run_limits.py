@@ -62,3 +62,15 @@ def test_a_time_limit_names_the_tasks_it_cut_off():
     assert problem.startswith(
         "the run was stopped after its time limit of 15 s while 'Never ends' still ran on web1, web2;"
     )
+
+
+def test_a_failing_cell_says_its_time_limit_once():
+    """The cell prints the summary, then fails with PlaybookFailed: the reason is in one of them."""
+    from asynclab.errors import PlaybookFailed
+
+    folder = EventFolder(RunResult(status="timeout", timeout=15))
+    folder.feed(event("runner_on_start", "web1", task="Never ends"))
+    result = folder.result
+    shown = result.summary(problems=False) + "\n" + PlaybookFailed(result).message
+    assert shown.count("time limit of 15 s") == 1, shown
+    assert result.summary().count("time limit of 15 s") == 1  # a run that is not raised says it itself
