@@ -74,3 +74,49 @@ def test_renders_to_png():
 def test_the_figure_shows_itself_in_jupyter():
     fig = recorded("loop_jobs").timeline()
     assert fig._repr_png_()[:4] == b"\x89PNG"
+
+
+def launch_of(result, job):
+    return next(t for t in result.tasks if t.host == job.host and t.task == job.task)
+
+
+def test_each_job_has_a_lane_of_its_own_under_its_host():
+    from asynclab.timeline import layout
+
+    r = recorded("loop_jobs")  # three jobs on app1, launched by one looped task
+    plan = layout(r)
+    jobs = plan.bars_of("app1", "job")
+    assert plan.lanes["app1"] == 4 and sorted(b.lane for b in jobs) == [1, 2, 3]
+    assert [b.x0 for b in sorted(jobs, key=lambda b: b.lane)] == sorted(b.x0 for b in jobs)
+    assert {b.lane for b in plan.bars_of("app1", "task")} == {0}
+
+
+def test_a_jobs_bar_begins_inside_its_launch_task():
+    from asynclab.timeline import job_begin, layout
+
+    for name in ("fire_and_wait", "loop_jobs", "timeout_status"):
+        r = recorded(name)
+        plan = layout(r)
+        origin = r.started_at
+        for job in r.jobs:
+            launch = launch_of(r, job)
+            begin = job_begin(job)
+            assert launch.start <= begin <= launch.end, (name, job.jid, launch.start, begin, launch.end)
+            (bar,) = [b for b in plan.bars_of(job.host, "job") if b.label == job.jid]
+            assert bar.x0 == (begin - origin).total_seconds()
+
+
+def test_labels_are_cut_at_a_word_with_an_ellipsis():
+    from asynclab.timeline import fitted
+
+    assert fitted("Run the long task and wait for it", 20) == "Run the long task…"
+    assert fitted("Launch", 20) == "Launch"
+    assert fitted("Launch", 3) == "" and fitted("Launch hanging job", 5) == ""  # never cut mid-word
+
+
+def test_a_task_too_short_for_its_name_gets_a_number_and_a_key():
+    fig = plot_timeline(recorded("timeout_status"), width=2)  # a narrow figure: the 1 s launch has no room
+    ax = fig.axes[0]
+    numbers = {t.get_text() for t in ax.texts}
+    keyed = [t.get_text() for t in fig.legends[0].get_texts() if t.get_text()[:1].isdigit()]
+    assert keyed and all(entry.split(":")[0] in numbers for entry in keyed), (numbers, keyed)
