@@ -120,3 +120,22 @@ def test_a_task_too_short_for_its_name_gets_a_number_and_a_key():
     numbers = {t.get_text() for t in ax.texts}
     keyed = [t.get_text() for t in fig.legends[0].get_texts() if t.get_text()[:1].isdigit()]
     assert keyed and all(entry.split(":")[0] in numbers for entry in keyed), (numbers, keyed)
+
+
+def test_two_jobs_per_host_give_two_job_lanes_per_host():
+    from asynclab.timeline import layout
+
+    r = recorded("two_jobs_per_host")
+    plan = layout(r)
+    assert len(plan.hosts) == 5
+    for host in plan.hosts:
+        jobs = plan.bars_of(host, "job")
+        assert len(jobs) == 2 and sorted(b.lane for b in jobs) == [1, 2], host
+        first, second = sorted(jobs, key=lambda b: b.lane)
+        assert first.x0 <= second.x0 < first.x1  # the two ran side by side, each in its lane
+        for bar in jobs:
+            job = next(j for j in r.jobs if j.jid == bar.label)
+            launch = launch_of(r, job)
+            assert (
+                (launch.start - r.started_at).total_seconds() <= bar.x0 <= (launch.end - r.started_at).total_seconds()
+            )
