@@ -91,6 +91,17 @@ class PlaybookFailed(LabError):
         self.fault = "lab" if only_unreachable else "playbook"
 
 
+class PlaybookRejected(PlaybookFailed):
+    """Ansible refused the playbook before running it: its own message, with the line."""
+
+    def __init__(self, result, line_offset: int = 0, name: str = "the playbook"):
+        super().__init__(result)
+        found = result.rejection
+        self.message = f"Ansible rejected {name}: {found.message}{found.where(line_offset)}"
+        self.args = (self.message,)
+        self.line = found.line + line_offset if found.line is not None else None
+
+
 class LabEnvironmentError(LabError):
     """The lab itself failed (a host down, a reset that did not work): not the learner's fault."""
 

@@ -20,7 +20,7 @@ import io
 from IPython.core.magic import Magics, cell_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .errors import LabError, PlaybookFailed, PlaybookSyntaxError
+from .errors import LabError, PlaybookFailed, PlaybookRejected, PlaybookSyntaxError
 from .playbook_input import load_playbook
 from .runner import RunConfig, run_playbook
 
@@ -81,6 +81,8 @@ class PlaybookMagics(Magics):
         show_result(result, timeline=not args.no_timeline, problems=not failing)
         if failing:
             # The cell fails like ansible-playbook would exit non-zero: one line, no traceback.
+            if result.rejection:  # Ansible's own words, at the cell's line (%%playbook is line 1)
+                raise PlaybookRejected(result, line_offset=1, name="the cell")
             raise PlaybookFailed(result)
 
     def _exercise(self, args, cell):

@@ -12,12 +12,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .ansible_errors import Rejection, rejection
 from .folding import fold, load_events
 from .inventory import host_order
 from .records import RESULT_NOT_KEPT, AsyncJob, TaskRun, parse_time
 
 __all__ = ["LAB_PROBLEM", "RESULT_NOT_KEPT", "AsyncJob", "RunResult", "TaskRun", "parse_time"]
 
+JOB_GONE = (
+    "async_status found no such job: the task that launched it had poll > 0, so Ansible waited for it and "
+    "removed its job file when it ended. Launch with poll: 0 to check on a job later."
+)
 LAB_PROBLEM = (
     "{hosts} could not be reached. This is a problem of the lab environment, not of your "
     "playbook: the host may be stopped or restarting. From the host run `make status`, "
@@ -73,6 +78,13 @@ class RunResult:
         return [t for t in self.tasks if t.status == "failed" and not t.ignored]
 
     @property
+    def rejection(self) -> Rejection | None:
+        """Ansible's own error when it refused the playbook before any task ran."""
+        if self.tasks or self.status in ("successful", "unstarted"):
+            return None
+        return rejection(self.stdout)
+
+    @property
     def end(self) -> datetime | None:
         ends = [t.end for t in self.tasks if t.end] + [j.end for j in self.jobs if j.end]
         return max(ends) if ends else None
@@ -81,11 +93,15 @@ class RunResult:
     def problems(self) -> list[str]:
         """Messages for what went wrong, the lab's faults apart from the playbook's."""
         lines = []
+        if self.rejection:
+            lines.append(f"Ansible rejected the playbook: {self.rejection.message}{self.rejection.where()}")
         if self.unreachable_hosts:
             lines.append(LAB_PROBLEM.format(hosts=", ".join(self.unreachable_hosts)))
         for t in self.failures():
-            msg = t.res.get("msg") or t.res.get("stderr") or "failed"
-            lines.append(f"{t.host}: task '{t.task}' failed: {str(msg).strip()[:300]}")
+            msg = str(t.res.get("msg") or t.res.get("stderr") or "failed").strip()[:300]
+            if "could not find job" in msg and self._launched_with_poll(t):
+                msg += f". {JOB_GONE}"
+            lines.append(f"{t.host}: task '{t.task}' failed: {msg}")
         if self.status == "timeout":
             lines.append(
                 f"the run was stopped after its time limit of {self.timeout:.0f} s{self._cut_tasks()}; "
@@ -110,6 +126,13 @@ class RunResult:
             jobs = f"\nasync jobs: {len(self.jobs)} launched, {done} seen finished"
         listed = (self.problems() if problems else []) + self._notes()
         return f"{head}\n{recap}{jobs}" + "".join(f"\n- {line}" for line in listed)
+
+    def _launched_with_poll(self, task: TaskRun) -> bool:
+        """A failed async_status whose job was launched by a task that polled it (poll > 0)."""
+        if not task.action.endswith("async_status"):
+            return False
+        jid = str(task.res.get("ansible_job_id") or "")
+        return any(j.poll == ">0" for j in self.jobs if j.host == task.host and (not jid or j.jid == jid))
 
     def _cut_tasks(self) -> str:
         """' while TASK still ran on HOSTS': the tasks a time limit cut off, if any."""

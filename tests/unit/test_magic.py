@@ -36,3 +36,18 @@ def test_bad_extra_var_is_explained(ip, capsys):
     result, shown = run_cell(ip, "%%playbook -e novalue\n- hosts: all\n  tasks: []\n", capsys)
     assert not result.success
     assert "-e takes key=value" in shown
+
+
+@pytest.mark.needs_ansible
+def test_a_play_level_async_shows_ansibles_own_words_at_the_cells_line(ip, capsys, monkeypatch):
+    from asynclab.inventory import GROUPS_FILE
+
+    monkeypatch.setenv("ASYNCLAB_INVENTORY", str(GROUPS_FILE))
+    cell = "%%playbook --no-timeline --quiet\n- hosts: all\n  gather_facts: false\n  async: 10\n  tasks:\n    - ping:\n"
+    result, shown = run_cell(ip, cell, capsys)
+    assert not result.success
+    expected = (
+        "PlaybookRejected: Ansible rejected the cell: 'async' is not a valid attribute for a Play (line 4, column 3)"
+    )
+    assert expected in shown, shown
+    assert shown.count("not a valid attribute") == 1 and "Traceback" not in shown
