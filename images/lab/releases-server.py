@@ -13,7 +13,7 @@ import ssl
 import tarfile
 import time
 
-from apt_stand_in import Repository
+import apt_stand_in
 
 KEYS = os.environ.get("LAB_KEYS", "/keys")
 SIZE = int(os.environ.get("RELEASE_SIZE_BYTES", str(2 * 1024 * 1024)))
@@ -35,7 +35,6 @@ def build_archive() -> bytes:
 
 
 ARCHIVE = build_archive()
-APT = Repository()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -47,7 +46,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.wfile.write(ARCHIVE)
         elif self.path.startswith("/debian/"):
-            data = APT.get(self.path[len("/debian/") :])
+            data = apt_stand_in.get(self.path[len("/debian/") :])
             if data is None:
                 self.send_error(404, "not in the lab's apt stand-in")
                 return
