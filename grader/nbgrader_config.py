@@ -3,10 +3,24 @@
 import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import GetGrades
+from nbgrader.preprocessors import (
+    CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ClearOutput,
+    ClearSolutions,
+    ComputeChecksums,
+    GetGrades,
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    SaveCells,
+)
 
 try:
     from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
+    from asynclab.classroom.self_check_mode import SelfCheckMode
+    from asynclab.grading.answers import STUB
 except ImportError as missing:
     # traitlets would log the error and go on without this file: feedback would then show
     # the hidden tests and full tracebacks. Stop instead.
@@ -41,3 +55,28 @@ c.Execute.timeout = 600
 
 # Feedback never shows the hidden tests nor a traceback (nbgrader shows both by default).
 c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, ShortenTracebacks, CSSHTMLHeaderPreprocessor]
+
+# Before submitting, the visible `%self_check NAME` line of each test cell checks that answer
+# with the grader's own checks. formative: learners see the verdicts, and Validate fails on
+# an answer short of full marks with the grader's words; summative: verdicts only in the
+# feedback (Validate then fails only on an answer not given). Applied by `make release`
+# (or once: nbgrader generate_assignment ... --SelfCheckMode.mode=summative).
+c.SelfCheckMode.mode = "formative"
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
+    ClearSolutions,
+    ClearOutput,
+    CheckCellMetadata,
+    ComputeChecksums,
+    SaveCells,
+    SelfCheckMode,
+    ClearHiddenTests,
+    ClearMarkScheme,
+    ComputeChecksums,
+    CheckCellMetadata,
+]
+# An answer left as released is a comment (YAML under %%playbook, Python elsewhere), which
+# the lab reads as "not answered yet".
+c.ClearSolutions.code_stub = {"python": STUB}

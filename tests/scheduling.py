@@ -22,6 +22,7 @@ ONE_WORKER = frozenset(
         "tests/integration/test_cgroup_v2.py",
         "tests/integration/test_faults.py",
         "tests/integration/test_grading_course.py",
+        "tests/integration/test_validate.py",
     }
 )
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import io
 
-from IPython.core.magic import Magics, cell_magic, magics_class
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from .errors import LabError, PlaybookFailed, PlaybookRejected, PlaybookSyntaxError
@@ -84,6 +84,18 @@ class PlaybookMagics(Magics):
             if result.rejection:  # Ansible's own words, at the cell's line (%%playbook is line 1)
                 raise PlaybookRejected(result, line_offset=1, name="the cell")
             raise PlaybookFailed(result)
+
+    @magic_arguments()
+    @argument("exercise", help="the exercise's name, as in its answer cell's --exercise")
+    @argument("--summative", action="store_true", help="no verdict before the feedback: only 'not answered yet'")
+    @line_magic
+    def self_check(self, line):
+        """Check an exercise's answer now, with the grader's own checks and words (its test
+        cell's visible line). Validate fails on an answer short of full marks."""
+        from .grading import self_check
+
+        args = parse_argstring(self.self_check, line)
+        self_check(args.exercise, summative=args.summative)
 
     def _exercise(self, args, cell):
         """An answer to a graded exercise: the exercise sets the hosts' state, forks and limit.

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from asynclab.grading import EXERCISES
-from asynclab.grading.answers import is_stub
+from asynclab.grading.answers import STUB, is_stub
 from asynclab.grading.structure import tasks_of
 
 SOURCE = Path(__file__).resolve().parents[2] / "grader" / "source"
@@ -73,3 +73,6 @@ def test_the_release_stub_is_recognised_but_a_kept_comment_is_not():
     assert is_stub("- hosts: web1\n  tasks:\n    # YOUR CODE HERE\n    raise NotImplementedError()\n")
     assert is_stub("   \n")
     assert not is_stub("# YOUR CODE HERE\n- hosts: web1\n  tasks: []\n")
+    # The release's stub (ClearSolutions.code_stub): a comment, YAML under %%playbook.
+    assert is_stub(STUB) and is_stub(f"{STUB}\n\n# my notes\n")
+    assert not is_stub(f"{STUB}\n- hosts: web1\n  tasks: []\n")  # written under it: an answer

@@ -1,7 +1,8 @@
 """Graded exercises: answers run on clean hosts, checked by structure and behaviour.
 
 In a notebook, an answer cell is ``%%playbook --exercise NAME`` (or a plain variable for a
-value exercise) and its hidden test cell calls ``check("NAME")``. Names are imported on
+value exercise) and its test cell has ``%self_check NAME`` (the learner's check, visible)
+and, hidden, ``check("NAME")`` (the grade). Names are imported on
 first use, so that nbgrader loading the feedback preprocessors stays quick.
 """
 
@@ -13,9 +14,10 @@ _WHERE = {
     "run_exercise": ".answers",
     "EXERCISES": ".exercises",
     "check": ".grade",
+    "self_check": ".grade",
 }
 
-__all__ = ["ANSWERS", "Answer", "EXERCISES", "check", "run_exercise"]  # the names of _WHERE
+__all__ = ["ANSWERS", "Answer", "EXERCISES", "check", "run_exercise", "self_check"]  # the names of _WHERE
 
 
 def __getattr__(name):

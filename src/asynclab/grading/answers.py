@@ -20,7 +20,12 @@ from . import hostprobe
 
 #: nbgrader's stub for an unanswered Python cell. Learners often keep the comment above
 #: their answer, so only the raise line marks a cell as unanswered.
+#: The stub nbgrader leaves in an answer cell of a release (ClearSolutions.code_stub in
+#: grader/nbgrader_config.py): a comment, so that it is YAML under %%playbook and Python
+#: elsewhere. Releases made before it have Python's `raise NotImplementedError()`.
+STUB = "# YOUR ANSWER HERE: replace this line with your answer"
 STUB_LINE = re.compile(r"^\s*raise NotImplementedError\(\)\s*$", re.M)
+NOT_ANSWERED = "Not answered yet: write your answer in place of the `# YOUR ANSWER HERE` line."
 
 
 @dataclass
@@ -31,6 +36,15 @@ class Answer:
     plays: list = field(default_factory=list)
     problem: str = ""  # why it could not run, in words
     result: RunResult | None = None
+    runs_after: int = 0  # runner.RUNS right after its run: more means the hosts have changed since
+
+    @property
+    def stale(self) -> bool:
+        """Something ran on the hosts after this answer (another exercise, a scratch cell):
+        its results there are no longer its own."""
+        from .. import runner
+
+        return self.status == "ran" and runner.RUNS != self.runs_after
 
     @property
     def cut_off(self) -> bool:
@@ -42,7 +56,10 @@ ANSWERS: dict[str, Answer] = {}
 
 
 def is_stub(text: str) -> bool:
-    return bool(STUB_LINE.search(text)) or not text.strip()
+    """An answer not given: nothing but comments (the release's stub is one), or the older
+    Python stub. A playbook written under the stub's comment is an answer."""
+    written = [line for line in text.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    return bool(STUB_LINE.search(text)) or not written
 
 
 def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
@@ -56,7 +73,7 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
     answer = Answer(name, text)
     ANSWERS[name] = answer
     if is_stub(text):
-        answer.problem = "Not answered yet: replace the `raise NotImplementedError()` line with your tasks."
+        answer.problem = NOT_ANSWERED
         print(answer.problem)
         return answer
     try:
@@ -75,6 +92,9 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         answer.problem = exc.message
         raise
     answer.status = "ran"
+    from .. import runner
+
+    answer.runs_after = runner.RUNS
     if answer.result.unreachable_hosts:
         answer.status = "lab-failed"
         raise LabEnvironmentError(

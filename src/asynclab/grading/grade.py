@@ -4,16 +4,23 @@ This is what a hidden test cell calls. Its printed lines are the learner's feedb
 number it returns is the cell's partial credit for nbgrader. It never writes to stderr and
 never raises for a learner's mistake (nbgrader scores a cell 0 for either). Only a failure of
 the lab itself raises, as LabEnvironmentError, so that it is reported and can be regraded.
+
+``self_check(name)`` (``%self_check NAME``, the test cell's visible line) is the learner's
+check of one answer before submitting, with the same checks and the same words. It does
+nothing under ``nbgrader autograde`` (the hidden check() grades), and under Validate an
+answer short of full marks raises AnswerNotRight, so that Validate fails and shows why. In a
+summative assignment it gives no verdict before the feedback, only "not answered yet".
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import os
 import warnings
 
-from ..errors import LabEnvironmentError
-from .answers import ANSWERS, is_stub
+from ..errors import LabEnvironmentError, LabError
+from .answers import ANSWERS, NOT_ANSWERED, is_stub, run_exercise
 from .checks import Context, Verdict
 from .exercises import EXERCISES, Exercise
 
@@ -53,8 +60,14 @@ def _grade_playbook(spec: Exercise) -> tuple[float, list]:
                 f"with %%playbook --exercise {spec.name}.",
             )
         ]
+    if answer.stale:
+        # The hosts have changed since this answer ran: its verdict is taken from a new run on
+        # clean hosts, as a grading worker takes it right after the answer's run.
+        with contextlib.redirect_stdout(io.StringIO()):
+            answer = run_exercise(spec.name, answer.text, progress="none")
+        print(f"(Your answer to {spec.name} was run again on clean hosts: something ran on them since.)")
     if answer.status == "unanswered" or is_stub(answer.text):
-        return 0.0, [(False, "Not answered yet: write your tasks in place of `raise NotImplementedError()`.")]
+        return 0.0, [(False, NOT_ANSWERED)]
     if answer.status == "invalid":
         return 0.0, [(False, f"Your answer could not be read: {answer.problem}")]
     if answer.status == "lab-failed":
@@ -77,14 +90,47 @@ def _grade_playbook(spec: Exercise) -> tuple[float, list]:
     return score, lines
 
 
-def check(name: str) -> float:
-    """Grade exercise ``name``; print what was expected and found; return the points earned."""
-    spec = EXERCISES[name]
+class AnswerNotRight(LabError):
+    """A self-check under Validate found the answer short of full marks: the grader's words."""
+
+    def _render_traceback_(self):
+        return self.message.splitlines()
+
+
+def _grade(spec: Exercise) -> tuple[float, list]:
     with warnings.catch_warnings(), contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")
         if spec.kind == "value":
-            score, lines = _grade_value(spec, _user_namespace())
-        else:
-            score, lines = _grade_playbook(spec)
+            return _grade_value(spec, _user_namespace())
+        return _grade_playbook(spec)
+
+
+def check(name: str) -> float:
+    """Grade exercise ``name``; print what was expected and found; return the points earned."""
+    spec = EXERCISES[name]
+    score, lines = _grade(spec)
     _report(spec, score, lines)
     return float(score)
+
+
+def _unanswered(lines: list) -> str | None:
+    first = lines[0][1] if lines else ""
+    return first if first.startswith(("Not answered yet", "No run of this exercise")) else None
+
+
+def self_check(name: str, summative: bool = False) -> None:
+    """Check one answer now, as the grader will (see the module's docstring)."""
+    execution = os.environ.get("NBGRADER_EXECUTION")
+    if execution == "autograde":
+        return
+    spec = EXERCISES[name]
+    score, lines = _grade(spec)
+    if summative:
+        if _unanswered(lines):
+            raise AnswerNotRight(f"{spec.title}: {_unanswered(lines)}")
+        print(f"{spec.title}: your answer ran. It is graded after you submit: the feedback gives each check.")
+        return
+    _report(spec, score, lines)
+    if execution == "validate" and score < spec.points:
+        wrong = [f"✘ {text}" for ok, text in lines if ok is False]
+        raise AnswerNotRight("\n".join([f"{spec.title}: {score:g} of {spec.points:g} points", *wrong]))

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from .. import runner
 from ..errors import LabEnvironmentError
 from ..inventory import LAB_HOSTS
 from ..records import parse_time
@@ -95,8 +96,12 @@ class HostEvidence:
 def _quiet_run(plays, timeout: float, what: str):
     """Run one of the lab's own playbooks with no output at all (grading cells must stay clean)."""
     sink = io.StringIO()
-    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-        result = run_playbook(plays, timeout=timeout, progress="none")
+    counted = runner.RUNS  # the lab's own runs leave a graded answer's hosts as they were
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            result = run_playbook(plays, timeout=timeout, progress="none")
+    finally:
+        runner.RUNS = counted
     down = result.unreachable_hosts
     if down or result.status == "timeout":
         names = ", ".join(down) if down else "the hosts"
