@@ -138,12 +138,19 @@ def _prepare_dir(playbook_text: str) -> Path:
     return pdd
 
 
+#: How many playbooks this process has run on the lab's hosts (the lab's own resets and
+#: probes aside, see grading.hostprobe): a graded answer knows whether anything ran after it.
+RUNS = 0
+
+
 def run_playbook(source, target: Target | None = None, config: RunConfig | None = None, **overrides) -> RunResult:
     """Run a playbook (YAML text, list of plays, path, or a Playbook already loaded) on the lab;
     return a RunResult.
 
     Keyword overrides are RunConfig fields, e.g. ``timeout=60, extravars={"n": 3}``.
     """
+    global RUNS
+    RUNS += 1
     config = configure(config, overrides)
     playbook = load_playbook(source)
     if (

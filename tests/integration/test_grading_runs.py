@@ -83,7 +83,62 @@ def test_a_host_that_went_away_is_the_labs_fault_not_the_learners(lab, capsys):
 
 
 def test_an_unanswered_exercise_says_so_and_runs_nothing(lab, capsys):
-    answer = run_exercise("fire_and_forget", "# YOUR CODE HERE\nraise NotImplementedError()", progress="none")
-    assert answer.result is None and answer.status == "unanswered"
-    assert check("fire_and_forget") == 0
-    assert "Not answered yet" in capsys.readouterr().out
+    from asynclab.grading.answers import STUB
+
+    # Today's stub (a comment) and the Python one of older releases.
+    for stub in (STUB, "# YOUR CODE HERE\nraise NotImplementedError()"):
+        answer = run_exercise("fire_and_forget", stub, progress="none")
+        assert answer.result is None and answer.status == "unanswered"
+        assert check("fire_and_forget") == 0
+        assert "Not answered yet" in capsys.readouterr().out
+
+
+POLL_2 = """
+- name: Start the backup and wait after all
+  hosts: webservers
+  gather_facts: false
+  tasks:
+    - name: Launch the backup in the background
+      ansible.builtin.command: /opt/backup.sh
+      async: 60
+      poll: 2
+"""
+# What a learner may run in a scratch cell between an answer and its check: the same backup
+# again, in the background.
+SCRATCH_BACKUP = """
+- hosts: webservers
+  gather_facts: false
+  tasks:
+    - command: /opt/backup.sh
+      async: 60
+      poll: 0
+"""
+
+
+def test_a_check_gives_the_workers_verdict_also_after_other_runs_in_the_learners_kernel(lab, capsys):
+    """Exercise 1 answered with poll: 2 is wrong (the launch waited for its job). In a grading
+    worker its check runs right after the answer; a learner may run other cells first, and
+    a later job's result on the hosts then made the check say the launch had returned in time."""
+    from asynclab import run_playbook
+    from asynclab.waiting import wait_until
+
+    run_exercise("fire_and_forget", POLL_2, progress="none")
+    as_a_worker = check("fire_and_forget")
+    worker_said = capsys.readouterr().out
+    assert as_a_worker < EXERCISES["fire_and_forget"].points and "✘" in worker_said
+
+    def finished_on_web1() -> str:
+        return lab.exec("web1", "cat /var/lib/lab/results/backup.done 2>/dev/null")[1]
+
+    first = finished_on_web1()
+    run_playbook(SCRATCH_BACKUP, progress="none")
+    wait_until(lambda: finished_on_web1() not in ("", first), timeout=60, interval=1, what="the scratch backup")
+    later = check("fire_and_forget")
+    learner_said = capsys.readouterr().out
+    assert later == as_a_worker, learner_said
+    assert "was run again on clean hosts" in learner_said
+
+    def marks(said: str) -> list[str]:  # each check's verdict, in order (their words hold times)
+        return [line.strip()[0] for line in said.splitlines() if line.strip().startswith(("✔", "✘"))]
+
+    assert marks(learner_said) == marks(worker_said), (worker_said, learner_said)
