@@ -9,6 +9,8 @@ import pytest
 from asynclab.errors import LabEnvironmentError
 from asynclab.grading import ANSWERS, EXERCISES, check, run_exercise
 
+from ..conftest import PLAYBOOKS
+
 RUNAWAY = """
 - hosts: web2
   gather_facts: false
@@ -93,26 +95,8 @@ def test_an_unanswered_exercise_says_so_and_runs_nothing(lab, capsys):
         assert "Not answered yet" in capsys.readouterr().out
 
 
-POLL_2 = """
-- name: Start the backup and wait after all
-  hosts: webservers
-  gather_facts: false
-  tasks:
-    - name: Launch the backup in the background
-      ansible.builtin.command: /opt/backup.sh
-      async: 60
-      poll: 2
-"""
-# What a learner may run in a scratch cell between an answer and its check: the same backup
-# again, in the background.
-SCRATCH_BACKUP = """
-- hosts: webservers
-  gather_facts: false
-  tasks:
-    - command: /opt/backup.sh
-      async: 60
-      poll: 0
-"""
+POLL_2 = (PLAYBOOKS / "answers" / "fire_and_forget_poll_2.yml").read_text()
+SCRATCH_BACKUP = PLAYBOOKS / "scratch_backup.yml"
 
 
 def test_a_check_gives_the_workers_verdict_also_after_other_runs_in_the_learners_kernel(lab, capsys):

@@ -8,22 +8,14 @@ import shlex
 
 import pytest
 
+from ..conftest import PLAYBOOKS
 from .conftest import ROOT
 from .test_labs import copy_tree
 
 ASSIGNMENT = "async-basics"
 COURSE = "/tmp/validate-course"
 RELEASED = f"release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
-POLL_2 = """%%playbook --exercise fire_and_forget
-- name: Start the backup and wait after all
-  hosts: webservers
-  gather_facts: false
-  tasks:
-    - name: Launch the backup in the background
-      ansible.builtin.command: /opt/backup.sh
-      async: 60
-      poll: 2
-"""
+POLL_2 = "%%playbook --exercise fire_and_forget\n" + (PLAYBOOKS / "answers" / "fire_and_forget_poll_2.yml").read_text()
 
 
 @pytest.fixture(scope="module")
