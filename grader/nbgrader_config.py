@@ -20,6 +20,7 @@ from nbgrader.preprocessors import (
 try:
     from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
     from asynclab.classroom.self_check_mode import SelfCheckMode
+    from asynclab.classroom.unpaired import DropPairing
     from asynclab.grading.answers import STUB
 except ImportError as missing:
     # traitlets would log the error and go on without this file: feedback would then show
@@ -72,6 +73,7 @@ c.GenerateAssignment.preprocessors = [
     ComputeChecksums,
     SaveCells,
     SelfCheckMode,
+    DropPairing,
     ClearHiddenTests,
     ClearMarkScheme,
     ComputeChecksums,

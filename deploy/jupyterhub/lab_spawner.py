@@ -59,6 +59,13 @@ class LabSpawner(DockerSpawner):
             target_pids_limit=self.target_pids_limit,
         )
 
+    def get_env(self):
+        env = super().get_env()
+        # The lab image's entrypoint copies the course's sources into the work volume of
+        # instructors only; for the others they are also hidden under a tmpfs (mount_binds).
+        env["LAB_ROLE"] = "instructor" if self.user.admin else "learner"
+        return env
+
     @property
     def mount_binds(self):
         mounts = super().mount_binds

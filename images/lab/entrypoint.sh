@@ -9,12 +9,24 @@ if [ ! -w "$work" ]; then
   echo "Fix the volume's owner once: docker compose run --rm -u root lab chown -R 1000:1000 $work" >&2
   exit 1
 fi
-cp -rn /opt/lab/course/. "$work"/
+# The course's sources (solutions, hidden tests) only for an instructor's lab (LAB_ROLE):
+# a learner's tree holds the notebooks, the labs and the course's settings.
+if [ "${LAB_ROLE:-learner}" = instructor ]; then
+  cp -rn /opt/lab/course/. "$work"/
+else
+  tar -C /opt/lab/course --exclude=./grader/source -cf - . | tar -C "$work" --skip-old-files -xf -
+fi
+# The first visit opens START.md (rendered) beside the file browser, not an empty Launcher.
+if ! ls "$HOME"/.jupyter/lab/workspaces/*.jupyterlab-workspace >/dev/null 2>&1; then
+  jupyter lab workspaces import /usr/local/lib/lab/start-workspace.json >/dev/null 2>&1 \
+    || echo "could not preset the start page (JupyterLab opens on its Launcher)" >&2
+fi
 
 if [ "$#" -gt 0 ]; then exec "$@"; fi
 
 args=(--ServerApp.ip=0.0.0.0 --ServerApp.port=8888 --ServerApp.open_browser=False
-      --ServerApp.root_dir="$work" --ServerApp.allow_remote_access=True)
+      --ServerApp.root_dir="$work" --ServerApp.allow_remote_access=True
+      --LabApp.default_url=/lab/tree/START.md)
 if [ -n "${JUPYTER_PASSWORD_HASH:-}" ]; then
   args+=(--PasswordIdentityProvider.hashed_password="$JUPYTER_PASSWORD_HASH")
 fi

@@ -105,6 +105,21 @@ def test_without_the_token_jupyterlab_asks_for_it(jupyter, browser):
     page.close()
 
 
+def test_the_lab_opens_on_its_start_page(jupyter, browser):
+    base, token, _ = jupyter
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{base}/?token={token}")
+    heading = page.locator(".jp-RenderedMarkdown h1", has_text="Start here")
+    heading.wait_for(timeout=90_000)  # rendered, not the raw text in an editor
+    assert "notebooks/00-tour.ipynb" in page.locator(".jp-RenderedMarkdown").first.inner_text()
+    # Beside it, the file browser on the course: notebooks, labs, the start page.
+    page.locator(".jp-DirListing-item", has_text="notebooks").wait_for(timeout=30_000)
+    listed = page.locator(".jp-DirListing-itemText").all_inner_texts()
+    assert "notebooks" in listed and "labs" in listed and "START.md" in listed, listed
+    page.screenshot(path=str(SHOTS / "00-start-page.png"))
+    page.close()
+
+
 def test_a_notebook_runs_a_playbook_with_live_progress_and_a_timeline(jupyter, browser, clean_lab):
     base, token, name = jupyter
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

@@ -137,3 +137,36 @@ def test_the_formgrader_and_the_assignment_list_answer_in_jupyterlab(lab_exec):
     assert rc == 0, out
     assert "formgrader 200 True" in out
     assert "assignments 200 True" in out, out
+
+
+def work_tree(lab, role: str) -> dict[str, str]:
+    """What the lab image's entrypoint puts in a new, empty work volume for a role: path ->
+    the notebook's metadata (for .ipynb) or ''."""
+    script = (
+        "import json, pathlib; root = pathlib.Path('/home/jovyan/work'); print(json.dumps({str(p.relative_to(root)): "
+        "(json.dumps(json.loads(p.read_text()).get('metadata', {})) if p.suffix == '.ipynb' else '') "
+        "for p in root.rglob('*') if p.is_file()}))"
+    )
+    image = lab.container("lab").image.tags[0]
+    out = lab.client.containers.run(
+        image,
+        ["python3", "-c", script],
+        environment={"LAB_ROLE": role},
+        network_mode="none",
+        remove=True,
+        tmpfs={"/home/jovyan/work": "uid=1000,gid=1000"},
+    )
+    return json.loads(out.decode().strip().splitlines()[-1])
+
+
+def test_a_learners_work_tree_has_each_notebook_once_and_no_course_sources(lab):
+    tree = work_tree(lab, "learner")
+    assert "START.md" in tree and "notebooks/00-tour.ipynb" in tree and "labs/lab2-async-tasks.md" in tree
+    assert not [p for p in tree if p.startswith("notebooks/") and p.endswith(".md")]  # no jupytext twins
+    assert all("jupytext" not in meta for p, meta in tree.items() if p.endswith(".ipynb"))  # nor pairing
+    assert "grader/nbgrader_config.py" in tree and not [p for p in tree if p.startswith("grader/source")]
+
+
+def test_an_instructors_work_tree_has_the_course_sources(lab):
+    tree = work_tree(lab, "instructor")
+    assert "grader/source/async-basics/async-basics.ipynb" in tree
