@@ -89,6 +89,17 @@ def engine_from_info(info: dict, hierarchies_listed: str = "") -> Engine:
     return engine
 
 
+def _with_the_cgroup_tree(image: str, mode: str, command: list[str], entrypoint: str | None = None):
+    """A one-shot container with no network and the engine's /sys/fs/cgroup at PROBE_MOUNT."""
+    options = ["--entrypoint", entrypoint] if entrypoint is not None else []
+    volume = f"/sys/fs/cgroup:{PROBE_MOUNT}:{mode}"
+    return subprocess.run(
+        ["docker", "run", "--rm", "--network", "none", *options, "-v", volume, image, *command],
+        capture_output=True,
+        text=True,
+    )
+
+
 def ask_engine(probe_image: str = "debian:bookworm-slim") -> Engine:
     """What the Docker daemon says of its cgroups (and, on v1, which hierarchies it has)."""
     said = subprocess.run(["docker", "info", "--format", "{{json .}}"], capture_output=True, text=True)
@@ -97,21 +108,7 @@ def ask_engine(probe_image: str = "debian:bookworm-slim") -> Engine:
     info = json.loads(said.stdout)
     listed = ""
     if int(info.get("CgroupVersion") or 1) == 1:
-        probe = subprocess.run(
-            [
-                "docker",
-                "run",
-                "--rm",
-                "--network",
-                "none",
-                "-v",
-                f"/sys/fs/cgroup:{PROBE_MOUNT}:ro",
-                probe_image,
-                *PROBE_COMMAND,
-            ],
-            capture_output=True,
-            text=True,
-        )
+        probe = _with_the_cgroup_tree(probe_image, "ro", PROBE_COMMAND)
         if probe.returncode != 0:
             raise EngineUnsupported(f"could not list the engine's cgroup hierarchies: {probe.stderr.strip()}")
         listed = probe.stdout
@@ -234,23 +231,7 @@ def clean(project: str, image: str, engine: Engine | None = None) -> list[str]:
     folders = parents(engine, cgroup_name(project))
     if not folders:
         return []
-    done = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--entrypoint",
-            "",
-            "-v",
-            f"/sys/fs/cgroup:{PROBE_MOUNT}:rw",
-            image,
-            *clean_arguments(folders),
-        ],
-        capture_output=True,
-        text=True,
-    )
+    done = _with_the_cgroup_tree(image, "rw", clean_arguments(folders), entrypoint="")
     if done.returncode != 0:
         raise EngineUnsupported(f"could not remove the targets' cgroup parents: {done.stderr.strip()}")
     return removed(done.stdout)

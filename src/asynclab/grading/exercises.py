@@ -202,147 +202,96 @@ def choice(expected: str, explain: str, options: str = "abcd"):
     return accept
 
 
+# The exercises as a table, one entry per exercise (ruff format leaves its layout alone).
+# fmt: off
 EXERCISE_LIST = [
     Exercise(
-        "fire_and_forget",
-        "Launch a fire-and-forget backup",
-        hosts=WEB,
+        "fire_and_forget", "Launch a fire-and-forget backup", hosts=WEB,
         workloads=on(WEB, Workload("/opt/backup.sh", 8)),
         checks=[
             (1, lambda ctx: c.launched_in_background(ctx, "/opt/backup.sh", 8)),
             (1, lambda ctx: b.returned_before_job_end(ctx, "/opt/backup.sh", "backup", WEB)),
             (1, lambda ctx: b.results_landed(ctx, "backup", WEB)),
-        ],
-    ),
+        ]),
     Exercise(
-        "size_async",
-        "Size async for a job of known length",
-        hosts=["db1"],
+        "size_async", "Size async for a job of known length", hosts=["db1"],
         workloads=on(["db1"], Workload("/opt/scripts/backup_db.sh", 6)),
         checks=[
             (1, async_sized(8, 18, 6)),
             (1, lambda ctx: b.task_waited_for_job(ctx, "/opt/scripts/backup_db.sh", "db1", 6)),
-        ],
-    ),
+        ]),
     Exercise(
-        "choose_poll",
-        "Choose poll",
-        hosts=["app1"],
+        "choose_poll", "Choose poll", hosts=["app1"],
         workloads=on(["app1"], Workload("/opt/long_task.sh", 10)),
         checks=[
             (1, poll_chosen),
             (1, lambda ctx: b.task_waited_for_job(ctx, "/opt/long_task.sh", "app1", 10)),
-        ],
-    ),
+        ]),
     Exercise(
-        "wait_with_async_status",
-        "Wait for a job with async_status",
-        hosts=["web1"],
+        "wait_with_async_status", "Wait for a job with async_status", hosts=["web1"],
         workloads=on(["web1"], Workload("/opt/scripts/generate_reports.sh", 10)),
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/generate_reports.sh")),
             (1, lambda ctx: c.wait_sized(ctx, "/opt/scripts/generate_reports.sh", delay=3)),
             (1, lambda ctx: b.retried_until_finished(ctx, "/opt/scripts/generate_reports.sh", "web1")),
-        ],
-    ),
+        ]),
     Exercise(
-        "all_hosts_at_once",
-        "Finish a job on all hosts in about one job's time",
-        hosts=ALL,
-        workloads=on(ALL, Workload("/opt/task.sh", 8)),
-        forks=2,
+        "all_hosts_at_once", "Finish a job on all hosts in about one job's time", hosts=ALL,
+        workloads=on(ALL, Workload("/opt/task.sh", 8)), forks=2,
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/task.sh")),
             (1, lambda ctx: b.jobs_overlapped(ctx, [(h, "task") for h in ALL])),
             (1, lambda ctx: b.results_landed(ctx, "task", ALL)),
-        ],
-    ),
+        ]),
     Exercise(
-        "loop_of_jobs",
-        "Launch several jobs in a loop and wait for all",
-        hosts=["web1"],
-        workloads=on(
-            ["web1"],
-            Workload("/opt/scripts/backup_db.sh", 4),
-            Workload("/opt/scripts/generate_reports.sh", 6),
-            Workload("/opt/scripts/optimize_images.sh", 8),
-        ),
+        "loop_of_jobs", "Launch several jobs in a loop and wait for all", hosts=["web1"],
+        workloads=on(["web1"], Workload("/opt/scripts/backup_db.sh", 4),
+                     Workload("/opt/scripts/generate_reports.sh", 6),
+                     Workload("/opt/scripts/optimize_images.sh", 8)),
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/", loop=True)),
-            (
-                1,
-                lambda ctx: b.jobs_overlapped(
-                    ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")]
-                ),
-            ),
+            (1, lambda ctx: b.jobs_overlapped(
+                ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")])),
             (1, lambda ctx: b.play_waited_for(ctx, "web1", ["backup_db", "generate_reports", "optimize_images"])),
-        ],
-    ),
+        ]),
     Exercise(
-        "rescue_a_failed_job",
-        "Handle a failed job with block/rescue",
-        hosts=["app1"],
+        "rescue_a_failed_job", "Handle a failed job with block/rescue", hosts=["app1"],
         workloads=on(["app1"], Workload("/opt/risky_operation.sh", 4, fail=3), Workload("/opt/cleanup.sh", 1)),
         checks=[
             (1, status_in_rescued_block),
             (1, lambda ctx: b.rescued_failure(ctx, "/opt/risky_operation.sh", "app1")),
             (1, lambda ctx: b.results_landed(ctx, "cleanup", ["app1"])),
-        ],
-    ),
+        ]),
     Exercise(
-        "wait_as_the_same_user",
-        "Wait for a job launched with become",
-        hosts=["db1"],
+        "wait_as_the_same_user", "Wait for a job launched with become", hosts=["db1"],
         workloads=on(["db1"], Workload("/opt/migrations/run_migration.sh", 4)),
         checks=[
             (1, lambda ctx: c.same_become(ctx, "/opt/migrations/run_migration.sh")),
             (1, lambda ctx: b.migration_landed(ctx, "/opt/migrations/run_migration.sh", "db1", 4)),
-        ],
-    ),
+        ]),
     Exercise(
-        "detect_a_timeout",
-        "Detect a timeout correctly",
-        hosts=["web2"],
+        "detect_a_timeout", "Detect a timeout correctly", hosts=["web2"],
         workloads=on(["web2"], Workload("/opt/operation.sh", 3, hang=True)),
         checks=[
             (1, timeout_handling_sound),
             (2, lambda ctx: b.timeout_detected(ctx, "/opt/operation.sh", "web2", "/var/log/operation_failure.log")),
-        ],
-    ),
+        ]),
     Exercise(
-        "retries_needed",
-        "Retries for an async budget",
-        kind="value",
-        variable="retries_needed",
+        "retries_needed", "Retries for an async budget", kind="value", variable="retries_needed",
         checks=[(1, None)],
-        accept=exact_number(
-            9, "async_status must be able to wait the whole budget of async: 90, and retries × delay = 9 × 10 = 90 s."
-        ),
-    ),
+        accept=exact_number(9, "async_status must be able to wait the whole budget of async: 90, "
+                               "and retries × delay = 9 × 10 = 90 s.")),
     Exercise(
-        "poll_zero_means",
-        "What poll: 0 means",
-        kind="value",
-        variable="poll_zero_means",
+        "poll_zero_means", "What poll: 0 means", kind="value", variable="poll_zero_means",
         checks=[(1, None)],
-        accept=choice(
-            "b",
-            "poll: 0 starts the job on the host and moves on at once; nothing checks "
-            "it until an async_status task asks.",
-        ),
-    ),
+        accept=choice("b", "poll: 0 starts the job on the host and moves on at once; nothing checks "
+                           "it until an async_status task asks.")),
     Exercise(
-        "could_not_find_job",
-        'Why async_status says "could not find job"',
-        kind="value",
-        variable="could_not_find_job",
-        checks=[(1, None)],
-        accept=choice(
-            "c",
-            "a task with poll > 0 waits for its job and then deletes the job file, so "
-            "a later async_status has nothing to read.",
-        ),
-    ),
+        "could_not_find_job", "Why async_status says \"could not find job\"", kind="value",
+        variable="could_not_find_job", checks=[(1, None)],
+        accept=choice("c", "a task with poll > 0 waits for its job and then deletes the job file, so "
+                           "a later async_status has nothing to read.")),
 ]
+# fmt: on
 
 EXERCISES: dict[str, Exercise] = {e.name: e for e in EXERCISE_LIST}
