@@ -126,7 +126,10 @@ class Lab:
         cmd = ["bash", "-lc", command] if isinstance(command, str) else list(command)
         if timeout:
             cmd = ["timeout", str(int(timeout))] + cmd
-        rc, output = c.exec_run(cmd, user=user, demux=False)
+        try:
+            rc, output = c.exec_run(cmd, user=user, demux=False)
+        except Exception as exc:  # docker.errors.APIError: it stopped or restarted just now
+            raise LabError(f"{host} stopped while a command ran on it: {exc}") from None
         return rc, (output or b"").decode(errors="replace")
 
     def reset(self, hosts=None) -> dict[str, str]:
@@ -138,7 +141,15 @@ class Lab:
         self.wait_healthy(wanted)
         out = {}
         for h in wanted:
-            rc, text = self.exec(h, ["/usr/local/sbin/lab-reset"])
+            try:
+                rc, text = self.exec(h, ["/usr/local/sbin/lab-reset"])
+            except LabError:
+                # It went down between the health check and the reset (a restart that an
+                # earlier fault left under way): wait until it is back, then reset it once more.
+                if self.container(h).status not in ("running", "restarting"):
+                    self.start(h, wait=False)
+                self.wait_healthy([h])
+                rc, text = self.exec(h, ["/usr/local/sbin/lab-reset"])
             if rc != 0:
                 raise LabError(f"reset of {h} failed (exit {rc}): {text.strip()}")
             out[h] = text.strip()
