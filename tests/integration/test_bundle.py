@@ -9,7 +9,6 @@ import hashlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning
-from asynclab.host_set import compose_command
+from asynclab.host_set import compose_command, free_port
 from asynclab.hosts import Lab
 
 from .conftest import ROOT
@@ -52,12 +51,6 @@ def stack_images(version: str | None = None) -> list[str]:
 def image_id(ref: str) -> str | None:
     done = subprocess.run(["docker", "image", "inspect", "-f", "{{.Id}}", ref], capture_output=True, text=True)
     return done.stdout.strip() if done.returncode == 0 else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def read_manifest(bundle: Path) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:

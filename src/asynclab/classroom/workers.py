@@ -16,9 +16,10 @@ import subprocess
 from pathlib import Path
 
 from ..host_set import START_TIMEOUT, HostSet, HostSetError
+from ..inventory import LAB_HOSTS
 from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
-TARGETS = ("web1", "web2", "web3", "db1", "app1", "releases")
+TARGETS = (*LAB_HOSTS, "releases")
 HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
 COURSE = "/home/jovyan/grading"  # in the worker's grader container
 

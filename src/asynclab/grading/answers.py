@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .. import runner
 from ..errors import LabEnvironmentError, LabError
 from ..inventory import in_lab_container
 from ..playbook_input import host_patterns, load_playbook
@@ -42,8 +43,6 @@ class Answer:
     def stale(self) -> bool:
         """Something ran on the hosts after this answer (another exercise, a scratch cell):
         its results there are no longer its own."""
-        from .. import runner
-
         return self.status == "ran" and runner.RUNS != self.runs_after
 
     @property
@@ -92,8 +91,6 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         answer.problem = exc.message
         raise
     answer.status = "ran"
-    from .. import runner
-
     answer.runs_after = runner.RUNS
     if answer.result.unreachable_hosts:
         answer.status = "lab-failed"
