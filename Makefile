@@ -57,6 +57,10 @@ images: .env ## [admin] Build the images (falls back to a local base image and a
 	@BASE_IMAGE=debian:trixie-slim scripts/ensure-base-image.sh
 	@BASE_IMAGE=debian:bookworm-slim scripts/ensure-base-image.sh
 	@if [ -f build/offline ]; then scripts/build-wheelhouse.sh wheelhouse; fi
+	@# The lab's JupyterLab extension, built here when this machine has Node.js >= 20.19 (the
+	@# image's build stage builds it itself otherwise, where its containers reach npm).
+	@images/lab/playbook-highlight/build.sh images/lab/playbook-highlight/prebuilt \
+	  || echo "no host build of the playbook-highlight extension: the image builds it"
 	$(COMPOSE) build
 
 lab: images config ## [learner] Build, start the stack, wait until it is healthy, print the URL with its token (LAB_PORT, LAB_BIND in .env)
@@ -158,7 +162,7 @@ AS_ROOT = $(COMPOSE) exec -T -u root lab
 LAB_ID = "$$($(COMPOSE) ps -q lab)"
 NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
 
-.PHONY: release collect autograde feedback grades
+.PHONY: release collect autograde reference feedback grades
 
 release: ## [instructor] Release ASSIGNMENT (default async-basics) from grader/source to the learners
 	$(NEED_LAB)
@@ -196,6 +200,14 @@ else
 	  --course-in-lab $(COURSE_IN_LAB) --out $(GRADER_OUT) $(if $(WORKERS),--workers $(WORKERS)) \
 	  $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade)
 endif
+
+reference: ## [developer] Record the reference runs the feedback shows, from the solutions of ASSIGNMENT (NAMES="a b" for some)
+	$(NEED_LAB)
+	docker cp grader/source/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb $(LAB_ID):/tmp/reference-source.ipynb
+	$(AS_ROOT) bash -c 'rm -rf /tmp/reference && chown jovyan /tmp/reference-source.ipynb'
+	$(COMPOSE) exec -T -u jovyan lab python -m asynclab.grading.reference /tmp/reference-source.ipynb $(NAMES) --out /tmp/reference
+	docker cp $(LAB_ID):/tmp/reference/. src/asynclab/data/reference/
+	@echo "wrote src/asynclab/data/reference/ (rebuild the lab image to use them: make lab)"
 
 feedback: ## [instructor] Make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
 	$(NEED_LAB)

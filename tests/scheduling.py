@@ -18,6 +18,7 @@ except ImportError:  # no pytest-xdist: the suite runs in one process
 ONE_WORKER = frozenset(
     {
         "tests/integration/test_browser.py",
+        "tests/integration/test_browser_exercise.py",
         "tests/integration/test_bundle.py",
         "tests/integration/test_cgroup_v2.py",
         "tests/integration/test_faults.py",

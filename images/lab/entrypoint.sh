@@ -9,13 +9,16 @@ if [ ! -w "$work" ]; then
   echo "Fix the volume's owner once: docker compose run --rm -u root lab chown -R 1000:1000 $work" >&2
   exit 1
 fi
-# The course's sources (solutions, hidden tests) only for an instructor's lab (LAB_ROLE):
-# a learner's tree holds the notebooks, the labs and the course's settings.
-if [ "${LAB_ROLE:-learner}" = instructor ]; then
-  cp -rn /opt/lab/course/. "$work"/
-else
-  tar -C /opt/lab/course --exclude=./grader/source -cf - . | tar -C "$work" --skip-old-files -xf -
-fi
+# LAB_ROLE: an instructor's lab gets the course's grader folder (solutions, hidden tests,
+# settings) and nbgrader's instructor tools; a learner's tree holds the notebooks and the
+# labs, and nbgrader shows the Assignments tab and Validate only (images/lab/roles/).
+role=${LAB_ROLE:-learner}
+case "$role" in
+  instructor) cp -rn /opt/lab/course/. "$work"/ ;;
+  learner) tar -C /opt/lab/course --exclude=./grader -cf - . | tar -C "$work" --skip-old-files -xf - ;;
+  *) echo "ERROR: LAB_ROLE is '$role'; it is learner or instructor." >&2; exit 1 ;;
+esac
+export JUPYTER_CONFIG_PATH=/usr/local/lib/lab/roles/$role${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}
 # The first visit opens START.md (rendered) beside the file browser, not an empty Launcher.
 if ! ls "$HOME"/.jupyter/lab/workspaces/*.jupyterlab-workspace >/dev/null 2>&1; then
   jupyter lab workspaces import /usr/local/lib/lab/start-workspace.json >/dev/null 2>&1 \

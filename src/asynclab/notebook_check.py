@@ -1,17 +1,23 @@
 """Execute notebooks end to end, as a learner's kernel would, and check the cells that are
 meant to fail.
 
-    python -m asynclab.notebook_check notebooks/*.ipynb
+    python -m asynclab.notebook_check [--solutions] notebooks/*.ipynb
 
 A cell meant to fail carries the tag ``raises-exception`` (JupyterLab's "Run All" goes on
 past it, and so does this check) and, in its metadata, ``expect_error``: a text the error
 must contain. Any other cell that errors fails the check. Each notebook runs on a copy, in
 a fresh kernel, with its own folder as working directory.
+
+The "Try it" solutions are not code cells (Run All would run them and print the answers):
+each is a code block in a collapsed ``<details>`` of a Markdown cell, which the learner
+copies into a cell to run. ``--solutions`` runs them too, after the notebook's own cells, so
+that no lesson cell can lean on a solution having run.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 import sys
 import tempfile
@@ -21,6 +27,12 @@ from pathlib import Path
 
 EXPECT_KEY = "expect_error"
 TAG = "raises-exception"
+SOLUTION = re.compile(r"<details><summary>Solution[^<]*</summary>\s*```(?:yaml|py)\n(.*?)```\s*</details>", re.S)
+
+
+def solutions(nb) -> list[str]:
+    """The notebook's "Try it" solutions, in order: the code of its <details> blocks."""
+    return [m.group(1) for c in nb.cells if c.cell_type == "markdown" for m in SOLUTION.finditer(c.source)]
 
 
 @dataclass
@@ -65,7 +77,9 @@ def check_cells(nb) -> tuple[int, list[str]]:
     return expected, problems
 
 
-def execute_notebook(path: Path, cell_timeout: int = 600, keep: Path | None = None) -> NotebookReport:
+def execute_notebook(
+    path: Path, cell_timeout: int = 600, keep: Path | None = None, with_solutions: bool = False
+) -> NotebookReport:
     import nbformat
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
@@ -78,6 +92,8 @@ def execute_notebook(path: Path, cell_timeout: int = 600, keep: Path | None = No
             if sibling.is_file():
                 shutil.copy2(sibling, workdir / sibling.name)
         nb = nbformat.read(workdir / path.name, as_version=4)
+        if with_solutions:
+            nb.cells.extend(nbformat.v4.new_code_cell(code, metadata={"tags": ["solution"]}) for code in solutions(nb))
         report.cells = sum(c.cell_type == "code" for c in nb.cells)
         client = NotebookClient(
             nb,
@@ -108,10 +124,11 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--cell-timeout", type=int, default=600)
     parser.add_argument("--keep", type=Path, default=None, help="write the executed notebooks here")
+    parser.add_argument("--solutions", action="store_true", help="run the Try it solutions too, at the end")
     args = parser.parse_args(argv)
     reports = []
     for nb in args.notebooks:
-        report = execute_notebook(nb, args.cell_timeout, args.keep)
+        report = execute_notebook(nb, args.cell_timeout, args.keep, with_solutions=args.solutions)
         reports.append(report)
         state = "ok" if report.ok else "FAILED"
         print(

@@ -115,17 +115,22 @@ class RunResult:
         """The run in a few lines: status, recap, jobs and, unless told not to (the cell then
         raises PlaybookFailed, which says them), what went wrong."""
         head = f"{self.status} (rc {self.rc}) in {self.wall_time:.1f} s"
-        recap = ", ".join(
-            f"{h}: ok={c.get('ok', 0)} changed={c.get('changed', 0)} failed={c.get('failures', 0)}"
-            + (" UNREACHABLE" if c.get("unreachable") else "")
-            for h, c in sorted(self.recap.items())
-        )
+        recap = "\n".join(f"  {', '.join(hosts)}: {counts}" for counts, hosts in self._recap_lines().items())
         jobs = ""
         if self.jobs:
             done = sum(j.finished for j in self.jobs)
             jobs = f"\nasync jobs: {len(self.jobs)} launched, {done} seen finished"
         listed = (self.problems() if problems else []) + self._notes()
         return f"{head}\n{recap}{jobs}" + "".join(f"\n- {line}" for line in listed)
+
+    def _recap_lines(self) -> dict[str, list[str]]:
+        """The recap's counts, with the hosts that share them: one short line each, which a
+        narrow output does not wrap mid-word (one line for all hosts would)."""
+        lines: dict[str, list[str]] = {}
+        for host, c in sorted(self.recap.items()):
+            counts = f"ok={c.get('ok', 0)} changed={c.get('changed', 0)} failed={c.get('failures', 0)}"
+            lines.setdefault(counts + (" UNREACHABLE" if c.get("unreachable") else ""), []).append(host)
+        return lines
 
     def _launched_with_poll(self, task: TaskRun) -> bool:
         """A failed async_status whose job was launched by a task that polled it (poll > 0)."""

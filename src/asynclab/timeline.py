@@ -123,8 +123,11 @@ class TimelineFigure(Figure):
         return buf.getvalue()
 
 
-def plot_timeline(result: RunResult, title: str | None = None, width: float = 11.0) -> Figure:
-    """Draw the timeline of a RunResult; returns a matplotlib Figure (shown inline in Jupyter)."""
+def plot_timeline(
+    result: RunResult, title: str | None = None, width: float = 11.0, horizon: float | None = None
+) -> Figure:
+    """Draw the timeline of a RunResult; returns a matplotlib Figure (shown inline in Jupyter).
+    horizon: the seconds the x axis spans at least (to draw two runs on one scale)."""
     plan = layout(result)
     rows = sum(plan.lanes.values()) if plan else 1
     fig = TimelineFigure(figsize=(width, 1.6 + 0.34 * rows), layout="constrained")
@@ -133,7 +136,7 @@ def plot_timeline(result: RunResult, title: str | None = None, width: float = 11
         ax.text(0.5, 0.5, "nothing ran", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
         return fig
-    horizon = plan.horizon
+    horizon = max(plan.horizon, horizon or 0.0)
     points_per_second = width * 0.82 * 72 / (horizon * 1.02)  # the axes take about 82% of the width
     key: dict[str, int] = {}  # task name: its number, for tasks too short for their name
 

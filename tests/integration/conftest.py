@@ -12,6 +12,7 @@ spread one by one (tests/scheduling.py)."""
 
 import os
 import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from asynclab.errors import LabNotRunning
 from asynclab.host_set import HostSet, free_port
 from asynclab.hosts import Lab
+from asynclab.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = os.environ.get("ASYNCLAB_SUITE")
@@ -82,3 +84,30 @@ def lab_exec(lab):
         return rc, out.decode(errors="replace")
 
     return run
+
+
+@pytest.fixture
+def instructor_lab(lab):
+    """A JupyterLab of the lab image started as an instructor's (LAB_ROLE=instructor), on a
+    new work volume (tmpfs) and a free port on 127.0.0.1; yields (base URL, token,
+    container). It has no targets: it is for the instructor's tools, not for runs."""
+    token = uuid.uuid4().hex
+    container = lab.client.containers.run(
+        lab.container("lab").image.tags[0],
+        detach=True,
+        environment={"LAB_ROLE": "instructor", "JUPYTER_TOKEN": token},
+        ports={"8888/tcp": ("127.0.0.1", None)},
+        tmpfs={"/home/jovyan/work": "uid=1000,gid=1000"},
+        labels={"asynclab.test": "instructor-lab"},
+    )
+    try:
+
+        def answers() -> bool:
+            container.reload()
+            return container.attrs["State"].get("Health", {}).get("Status") == "healthy"
+
+        wait_until(answers, timeout=120, interval=1, what="the instructor's JupyterLab to answer")
+        port = container.attrs["NetworkSettings"]["Ports"]["8888/tcp"][0]["HostPort"]
+        yield f"http://127.0.0.1:{port}", token, container
+    finally:
+        container.remove(force=True)

@@ -208,6 +208,16 @@ def test_feedback_shows_the_checks_words_but_no_hidden_test_and_no_traceback(gra
     assert "could not find job" in mistakes and "of 3 points" in mistakes
 
 
+def test_feedback_draws_each_playbook_answers_run_beside_the_reference_solutions(graded):
+    tmp, _ = graded
+    pages = {p.parts[-3]: p.read_text() for p in (tmp / "out" / "feedback").rglob("*.html")}
+    playbooks = sum(e.kind == "playbook" for e in EXERCISES.values())
+    said = "Your run, and under it the run of the reference solution, on one time scale"
+    assert pages["solution"].count(said) == playbooks
+    assert pages["mistakes"].count(said) >= 1
+    assert said not in pages["blank"]  # nothing ran: nothing to draw
+
+
 def test_the_class_was_graded_by_two_workers_on_their_own_hosts(graded):
     tmp, steps = graded
     assert "on 2 worker(s)" in steps["autograde"].stdout, steps["autograde"].stdout

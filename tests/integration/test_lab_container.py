@@ -87,7 +87,7 @@ def test_jupyterlab_is_published_on_localhost_only_and_needs_its_token(lab):
     with urllib.request.urlopen(f"{url}?token={token}", timeout=10) as resp:
         listing = json.load(resp)
     names = {item["name"] for item in listing["content"]}
-    assert {"notebooks", "labs", "grader"} <= names
+    assert {"START.md", "notebooks", "labs"} <= names
 
 
 def test_five_fire_and_forget_jobs_take_about_one_jobs_time(lab_exec, clean_lab):
@@ -119,24 +119,85 @@ def test_five_fire_and_forget_jobs_take_about_one_jobs_time(lab_exec, clean_lab)
     assert 8 <= wall < 30, wall
 
 
-def test_the_formgrader_and_the_assignment_list_answer_in_jupyterlab(lab_exec):
-    # nbgrader's server extensions, with the course's config found through /etc/jupyter.
-    script = (
-        "import http.cookiejar, json, os, urllib.request\n"
-        "t = os.environ['JUPYTER_TOKEN']\n"
-        "web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))\n"
-        "def get(p):\n"
-        '    r = web.open(f\'http://127.0.0.1:8888{p}{"&" if "?" in p else "?"}token={t}\', timeout=30)\n'
-        "    return r.status, r.read().decode()\n"
-        "s, page = get('/formgrader')\n"
-        "print('formgrader', s, 'Manage Assignments' in page)\n"
-        "s, body = get('/assignments?course_id=async-lab')\n"
-        "print('assignments', s, json.loads(body).get('success'))\n"
+# A page of the lab's Jupyter server, fetched from inside its container with its token.
+JUPYTER_GET = (
+    "import http.cookiejar, json, os, re, urllib.error, urllib.request\n"
+    "t = os.environ['JUPYTER_TOKEN']\n"
+    "web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))\n"
+    "def get(p):\n"
+    "    try:\n"
+    '        r = web.open(f\'http://127.0.0.1:8888{p}{"&" if "?" in p else "?"}token={t}\', timeout=30)\n'
+    "    except urllib.error.HTTPError as e:\n"
+    "        return e.code, ''\n"
+    "    return r.status, r.read().decode()\n"
+)
+# What nbgrader offers in a lab: the formgrader's page, the Assignments tab's API, the plugins
+# JupyterLab's page config turns off, and whether the course's grader folder is there.
+NBGRADER_TOOLS = JUPYTER_GET + (
+    "s, page = get('/formgrader')\n"
+    "print('formgrader', s, 'Manage Assignments' in page)\n"
+    "s, body = get('/assignments?course_id=async-lab')\n"
+    "print('assignments', s, json.loads(body).get('success'))\n"
+    "s, lab = get('/lab')\n"
+    "config = json.loads(re.search(r'id=\"jupyter-config-data\"[^>]*>(.*?)</script>', lab, re.S).group(1))\n"
+    "print('disabled', sorted(config.get('disabledExtensions', [])))\n"
+    "print('grader folder', os.path.exists('/home/jovyan/work/grader'))\n"
+)
+INSTRUCTOR_TOOLS = [
+    "@jupyter/nbgrader:course-list",
+    "@jupyter/nbgrader:create-assignment",
+    "@jupyter/nbgrader:formgrader",
+]
+
+
+def test_a_learners_lab_has_the_assignments_tab_and_validate_but_no_instructor_tools(lab_exec):
+    rc, out = lab_exec(f"python3 - <<'PY'\n{NBGRADER_TOOLS}PY")
+    assert rc == 0, out
+    assert "formgrader 404" in out, out
+    assert "assignments 200 True" in out, out
+    assert f"disabled {INSTRUCTOR_TOOLS}" in out, out
+    assert "grader folder False" in out, out
+
+
+def test_an_instructors_lab_has_the_formgrader_and_the_course_settings(instructor_lab):
+    _, _, container = instructor_lab
+    rc, out = container.exec_run(["python3", "-c", NBGRADER_TOOLS], user="jovyan")
+    out = out.decode()
+    assert rc == 0, out
+    assert "formgrader 200 True" in out, out
+    assert "assignments 200 True" in out, out
+    assert "disabled []" in out, out
+    assert "grader folder True" in out, out
+
+
+def test_the_terminal_is_dark_where_ansibles_yellow_reads_well(lab_exec):
+    script = JUPYTER_GET + (
+        "s, body = get('/lab/api/settings/@jupyterlab/terminal-extension:plugin')\n"
+        # overrides.json sets the defaults of the plugin's schema
+        "print('terminal theme', json.loads(body)['schema']['properties']['theme'].get('default'))\n"
     )
     rc, out = lab_exec(f"python3 - <<'PY'\n{script}PY")
     assert rc == 0, out
-    assert "formgrader 200 True" in out
-    assert "assignments 200 True" in out, out
+    assert "terminal theme dark" in out, out
+
+
+def test_an_unknown_role_stops_the_lab_with_a_message(lab):
+    image = lab.container("lab").image.tags[0]
+    container = lab.client.containers.run(
+        image,
+        ["true"],
+        environment={"LAB_ROLE": "teacher"},
+        network_mode="none",
+        detach=True,
+        tmpfs={"/home/jovyan/work": "uid=1000,gid=1000"},
+    )
+    try:
+        status = container.wait(timeout=60)["StatusCode"]
+        log = container.logs().decode()
+    finally:
+        container.remove(force=True)
+    assert status == 1
+    assert "LAB_ROLE is 'teacher'; it is learner or instructor." in log
 
 
 def work_tree(lab, role: str) -> dict[str, str]:
@@ -164,7 +225,7 @@ def test_a_learners_work_tree_has_each_notebook_once_and_no_course_sources(lab):
     assert "START.md" in tree and "notebooks/00-tour.ipynb" in tree and "labs/lab2-async-tasks.md" in tree
     assert not [p for p in tree if p.startswith("notebooks/") and p.endswith(".md")]  # no jupytext twins
     assert all("jupytext" not in meta for p, meta in tree.items() if p.endswith(".ipynb"))  # nor pairing
-    assert "grader/nbgrader_config.py" in tree and not [p for p in tree if p.startswith("grader/source")]
+    assert not [p for p in tree if p.startswith("grader/")]  # no solutions, hidden tests, course settings
 
 
 def test_an_instructors_work_tree_has_the_course_sources(lab):

@@ -1,5 +1,6 @@
 """Every notebook executed end to end inside the `lab` container, as a learner's kernel runs
-it, against the real hosts. Cells meant to fail must fail with their expected error."""
+it, against the real hosts, and then its "Try it" solutions. Cells meant to fail must fail
+with their expected error."""
 
 import io
 import tarfile
@@ -32,7 +33,8 @@ def test_notebook_runs_end_to_end(lab, path: Path):
     container.exec_run(["rm", "-rf", dest], user="jovyan")
     copy_into(container, [path], dest)
     rc, out = container.exec_run(
-        ["python", "-m", "asynclab.notebook_check", "--keep", f"{dest}/out", f"{dest}/{path.name}"], user="jovyan"
+        ["python", "-m", "asynclab.notebook_check", "--solutions", "--keep", f"{dest}/out", f"{dest}/{path.name}"],
+        user="jovyan",
     )
     text = out.decode(errors="replace")
     report = [line for line in text.splitlines() if "WARNING" not in line]

@@ -155,3 +155,19 @@ def test_every_recorded_run_has_its_playbook_and_shows_its_tasks():
         named = {task["name"] for play in plays for task in play["tasks"] if "name" in task}
         seen = {e["event_data"].get("task") for e in load_events(FIXTURES / f"{name}.jsonl")}
         assert named <= seen, f"{name}: {named - seen} not in the recording"
+
+
+def test_the_summarys_recap_puts_hosts_with_the_same_counts_on_one_short_line():
+    r = recorded("unreachable")
+    recap = [line for line in r.summary().splitlines() if line.startswith("  ")]
+    for host in r.recap:
+        assert sum(host in line.split(":")[0] for line in recap) == 1  # each host once
+    assert all(len(line) < 80 for line in recap), recap  # nothing to wrap
+    assert any("UNREACHABLE" in line for line in recap)
+
+
+def test_hosts_with_other_counts_get_lines_of_their_own():
+    r = recorded("two_jobs_per_host")
+    lines = [line for line in r.summary().splitlines() if line.startswith("  ")]
+    counts = {line.split(": ", 1)[1] for line in lines}
+    assert len(lines) == len(counts)  # one line for each set of counts

@@ -1,11 +1,13 @@
 """The notebooks as committed: paired with their Markdown, without outputs, with the
-lab's conventions for failing cells and hidden solutions."""
+lab's conventions for failing cells and for solutions that Run All does not run."""
 
 import json
 from pathlib import Path
 
 import jupytext
 import pytest
+
+from asynclab.notebook_check import solutions
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -46,5 +48,16 @@ def test_conventions(path):
             assert cell.metadata.get("expect_error"), (
                 f"a cell meant to fail says what error it expects: {cell.source[:60]}"
             )
-        if "solution" in tags:
-            assert cell.metadata.get("jupyter", {}).get("source_hidden") is True
+        # Run All runs no solution: they are collapsed code blocks in the Markdown.
+        assert "solution" not in tags and "### BEGIN SOLUTION" not in cell.source, cell.source[:60]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_each_try_it_exercise_has_a_collapsed_solution_and_a_cell_to_try_it_in(path):
+    nb = jupytext.read(path)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    found = solutions(nb)
+    assert len(found) == text.count("<details>") >= 1
+    assert all(code.strip() for code in found)
+    attempts = [c for c in nb.cells if c.cell_type == "code" and c.source.strip() == "# Your attempt"]
+    assert attempts, "a cell to write the exercise in"

@@ -23,6 +23,7 @@ from ..errors import LabEnvironmentError, LabError
 from .answers import ANSWERS, NOT_ANSWERED, is_stub, run_exercise
 from .checks import Context, Verdict
 from .exercises import EXERCISES, Exercise
+from .reference import show_beside
 
 
 def _user_namespace() -> dict:
@@ -110,6 +111,9 @@ def check(name: str) -> float:
     spec = EXERCISES[name]
     score, lines = _grade(spec)
     _report(spec, score, lines)
+    if spec.kind == "playbook":
+        answer = ANSWERS.get(name)
+        show_beside(name, answer.result if answer else None)
     return float(score)
 
 
