@@ -11,6 +11,8 @@ import pytest
 
 from .scheduling import SchedulerPlugin
 
+pytest.register_assert_rewrite("tests.trace_format")  # a helper module full of asserts
+
 PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"  # the tests' playbooks, one file each
 
 

@@ -57,6 +57,7 @@ class PlaybookMagics(Magics):
     @argument("--name", default="last_run", help="variable that receives the RunResult")
     @argument("--allow-fail", action="store_true", help="a failed run does not fail the cell")
     @argument("--exercise", default=None, help="a graded exercise: run on clean hosts within its limits")
+    @argument("--trace", default=None, metavar="FILE", help="write the run as a Chrome trace (ui.perfetto.dev)")
     @cell_magic
     def playbook(self, line, cell):
         args = parse_argstring(self.playbook, line)
@@ -76,6 +77,8 @@ class PlaybookMagics(Magics):
             raise in_cell(exc) from None
         result = run_playbook(playbook, config=config)
         self.shell.user_ns[args.name] = result
+        if args.trace:
+            print(f"trace: {write_trace_for(result, args.trace)} (open it in ui.perfetto.dev)")
         failing = not result.ok and not args.allow_fail
         # What went wrong is said once: by the error when the cell fails, else in the summary.
         show_result(result, timeline=not args.no_timeline, problems=not failing)
@@ -112,7 +115,17 @@ class PlaybookMagics(Magics):
             raise error from None
         if answer.result is not None:
             self.shell.user_ns[args.name] = answer.result
+            if args.trace:
+                print(f"trace: {write_trace_for(answer.result, args.trace)} (open it in ui.perfetto.dev)")
             show_result(answer.result, timeline=not args.no_timeline)
+
+
+def write_trace_for(result, path: str) -> str:
+    """Write a cell's trace; a file that cannot be written is the learner's to fix, said in one line."""
+    try:
+        return str(result.write_trace(path))
+    except OSError as exc:
+        raise LabError(f"--trace could not write {path}: {exc.strerror}") from None
 
 
 def in_cell(exc: PlaybookSyntaxError) -> PlaybookSyntaxError:

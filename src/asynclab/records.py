@@ -82,3 +82,13 @@ class AsyncJob:
         if begin and self.end:
             return (self.end - begin).total_seconds()
         return None
+
+
+def job_begin(job: AsyncJob) -> datetime | None:
+    """When a job began on its host. async_wrapper starts it inside the launch task, before
+    the launch returns; the module's own start (the command's) can come a moment after the
+    launch has returned, so a poll-0 job begins at the earlier of the two."""
+    begin = job.start or job.launched
+    if job.poll == "0" and job.launched and begin and begin > job.launched:
+        return job.launched
+    return begin

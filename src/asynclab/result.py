@@ -168,6 +168,13 @@ class RunResult:
 
         return plot_timeline(self, **kwargs)
 
+    def write_trace(self, path):
+        """Write this run as a Chrome trace (asynclab.trace), which ui.perfetto.dev and
+        chrome://tracing open: a track per host, its tasks, and each async job as a span."""
+        from .trace import write_trace
+
+        return write_trace(self, path)
+
     @classmethod
     def from_artifacts(cls, artifact_dir) -> RunResult:
         """Rebuild a result from a recorded run's job_events/ (or an events.jsonl file)."""

@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .inventory import host_order
+from .records import job_begin
 
 if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back at run time
-    from .records import AsyncJob
     from .result import RunResult
 
 TASK_COLORS = {
@@ -64,16 +64,6 @@ class Layout:
 
 def _x(t: datetime | None, origin: datetime) -> float | None:
     return None if t is None else (t - origin).total_seconds()
-
-
-def job_begin(job: AsyncJob) -> datetime | None:
-    """When a job began on its host. async_wrapper starts it inside the launch task, before
-    the launch returns; the module's own start (the command's) can come a moment after the
-    launch has returned, so a poll-0 job begins at the earlier of the two."""
-    begin = job.start or job.launched
-    if job.poll == "0" and job.launched and begin and begin > job.launched:
-        return job.launched
-    return begin
 
 
 def layout(result: RunResult) -> Layout | None:

@@ -1,5 +1,6 @@
 """The lab's runner on the real stack: limits, cancelling, faults and the magic."""
 
+import json
 import shlex
 import signal
 import subprocess
@@ -14,6 +15,9 @@ from asynclab.errors import LabNotRunning, UnknownHostPattern
 from asynclab.hosts import Lab
 from asynclab.runner import runs_dir
 from asynclab.waiting import wait_until
+
+from ..conftest import PLAYBOOKS
+from ..trace_format import spans as trace_spans, validate as validate_trace
 
 LONG_POLL = """
 - hosts: web1
@@ -133,3 +137,38 @@ def test_playbook_magic_runs_and_keeps_the_result(lab, capsys, ipython_shell):
     run = ip.user_ns["demo"]
     assert run.ok and len(run.jobs) == 1 and run.jobs[0].finished
     assert "successful (rc 0)" in shown and "async jobs: 1 launched, 1 seen finished" in shown
+
+
+def test_a_trace_of_two_jobs_per_host_on_five_hosts_has_ten_async_spans_within_the_run(
+    clean_lab, capsys, ipython_shell, tmp_path
+):
+    path = tmp_path / "two_jobs.json"
+    cell = (
+        f"%%playbook --quiet --no-timeline --name traced --trace {path}\n"
+        + (PLAYBOOKS / "record" / "two_jobs_per_host.yml").read_text()
+    )
+    result = ipython_shell.run_cell(cell)
+    shown = capsys.readouterr().out
+    assert result.success, shown
+    assert f"trace: {path}" in shown
+    events = validate_trace(json.loads(path.read_text()))
+    jobs = trace_spans(events)
+    assert len(jobs) == 10
+    run = ipython_shell.user_ns["traced"]
+    assert sorted(jobs) == sorted(j.jid for j in run.jobs)
+    tasks = [e for e in events if e["ph"] == "X"]
+    first, last = min(e["ts"] for e in tasks), max(e["ts"] + e["dur"] for e in tasks)
+    for begin, end in jobs.values():
+        assert first <= begin["ts"] <= end["ts"] <= last  # within the run: its tasks' span
+        assert end["args"]["status"] == "ok" and end["args"]["rc"] == 0
+
+
+def test_a_trace_that_cannot_be_written_is_said_in_one_line(clean_lab, capsys, ipython_shell):
+    cell = (
+        "%%playbook --quiet --no-timeline --trace /nonexistent/folder/run.json\n- hosts: web1\n  tasks:\n    - ping:\n"
+    )
+    result = ipython_shell.run_cell(cell)
+    shown = capsys.readouterr()
+    assert not result.success
+    assert "--trace could not write /nonexistent/folder/run.json" in shown.out + shown.err
+    assert "Traceback" not in shown.out + shown.err
