@@ -1,6 +1,6 @@
 """`make bench`: the lab's speed, each figure beside its baseline measured in the same run.
 
-    python bench/run.py [--runs N] [--submissions N] [--skip class_grading,stack,build]
+    python bench/run.py [--runs N] [--submissions N] [--skip class_grading,mitogen,stack,build]
 
 Against the running stack (make lab). The playbook figures are measured inside the lab
 container (python -m asynclab.benchmarks); class grading and the stack from this machine.
@@ -24,6 +24,7 @@ sys.path.insert(0, str(HERE))
 from asynclab.host_set import compose_command as compose  # noqa: E402
 from grading import class_grading  # noqa: E402
 from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
+from mitogen_strategy import mitogen_figures  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
 
 
@@ -76,6 +77,22 @@ def table(results: dict) -> str:
         rows.append(
             ("  linear / free / async", f"{p['linear_s']:.1f} / {p['free_s']:.1f} / {p['async_s']:.1f} s", "", "", "")
         )
+    mg = results.get("mitogen")
+    if mg:
+        t = mg["per_task"]
+        rows.append(
+            (
+                f"mitogen {mg['version']}: a task (10 x 5)",
+                f"{t['mitogen_per_task_s']:.3f} s",
+                f"ssh + pipelining {t['ssh_per_task_s']:.3f} s",
+                f"{t['ratio']:.2f}",
+                "",
+            )
+        )
+        pa = mg["parallel_async"]
+        rows.append(("  parallel async jobs", f"{pa['mitogen_s']:.1f} s", f"ssh {pa['ssh_s']:.1f} s", "", ""))
+        for difference in mg["async"]["differences"]:
+            rows.append(("  async differs", difference, "", "", ""))
     r = results.get("runner_overhead")
     if r:
         rows.append(
@@ -158,7 +175,7 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is kept (default 3)")
     parser.add_argument("--seconds", type=float, default=10, help="job length T of `parallel` (default 10)")
     parser.add_argument("--submissions", type=int, default=8, help="class size for class_grading (default 8)")
-    parser.add_argument("--skip", default="", help="comma-separated: playbooks, class_grading, stack, build")
+    parser.add_argument("--skip", default="", help="comma-separated: playbooks, mitogen, class_grading, stack, build")
     parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
@@ -191,6 +208,10 @@ def main(argv=None) -> int:
     if "playbooks" not in skip:
         print("playbooks: parallel, runner overhead, poll latency, module cost ...", flush=True)
         results.update(measured(playbook_figures(lab, args.runs, args.seconds)))
+        save()
+    if "mitogen" not in skip:
+        print("mitogen: per-task cost, parallel jobs and async semantics beside SSH ...", flush=True)
+        results.update(measured(mitogen_figures(HERE.parent, lab, args.runs, args.seconds)))
         save()
     if "class_grading" not in skip:
         print(f"class grading: {args.submissions} submissions, sequential then parallel ...", flush=True)

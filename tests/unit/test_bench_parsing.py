@@ -20,3 +20,25 @@ def test_the_bench_reads_times_graded_count_and_workers_from_the_report():
     seconds, graded, workers = _report("grading 3 submission(s) ...\n" + text)
     assert seconds == {"solution01": 151.2, "blank04": 8.0}
     assert (graded, workers) == (2, 2)
+
+
+def test_the_table_gives_mitogens_per_task_ratio_and_each_async_difference():
+    from run import table
+
+    mitogen = {
+        "version": "0.3.54",
+        "per_task": {"mitogen_per_task_s": 0.5, "ssh_per_task_s": 0.776, "ratio": 0.644},
+        "parallel_async": {"job_s": 10, "ssh_s": 15.6, "mitogen_s": 13.8},
+        "async": {"differences": ["past_its_budget_says: ssh 'Timeout exceeded', mitogen 'Job reached ...'"]},
+    }
+    shown = table({"mitogen": mitogen})
+    assert "mitogen 0.3.54: a task (10 x 5)" in shown and "0.64" in shown
+    assert "ssh 15.6 s" in shown and "Timeout exceeded" in shown
+
+
+def test_the_mitogen_wheel_is_pinned_to_one_release_in_pyproject():
+    import re
+
+    from mitogen_strategy import pinned
+
+    assert re.fullmatch(r"mitogen==\d+\.\d+\.\d+", pinned(Path(__file__).resolve().parents[2]))
