@@ -23,6 +23,11 @@ from asynclab.grading import EXERCISES
 
 from .conftest import ROOT
 
+# The graded course is one long real pipeline, made once for the module (release, collect,
+# autograde on two workers, feedback, export: about 500 s on 2 cores): the suite's 600 s
+# per test would leave it no margin on a busier machine. Its make calls have their own limits.
+pytestmark = pytest.mark.timeout(1800)
+
 HOSTS = ("web1", "web2", "web3", "db1", "app1")
 
 ASSIGNMENT = "async-basics"
