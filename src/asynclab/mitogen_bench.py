@@ -140,10 +140,9 @@ def parallel_async(s: Strategies, runs: int, seconds: float) -> dict:
 def semantics(s: Strategies) -> dict:
     out = {}
     for strategy in ("ssh", "mitogen"):
-        until = s.results(strategy, SEMANTICS["until_finished"])[-1]
+        launch, until = s.results(strategy, SEMANTICS["until_finished"])
         budget = s.results(strategy, SEMANTICS["past_its_budget"])[-1]
         polled = s.results(strategy, SEMANTICS["poll_2"])[-1]
-        launch = s.results(strategy, SEMANTICS["until_finished"])[0]
         free = s.results(strategy, SEMANTICS["strategy_free"])[0]
         out[strategy] = {
             "until_finished_ends_the_wait": bool(until.get("finished")) and not until.get("failed"),

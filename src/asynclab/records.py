@@ -92,3 +92,9 @@ def job_begin(job: AsyncJob) -> datetime | None:
     if job.poll == "0" and job.launched and begin and begin > job.launched:
         return job.launched
     return begin
+
+
+def run_origin(tasks, jobs, started_at: datetime | None = None) -> datetime | None:
+    """Where a run's time axis starts: its recorded start, else its earliest task or job."""
+    starts = [t.start for t in tasks if t.start] + [b for j in jobs if (b := job_begin(j))]
+    return started_at or (min(starts) if starts else None)

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .inventory import host_order
-from .records import job_begin
+from .records import job_begin, run_origin
 
 if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back at run time
     from .result import RunResult
@@ -69,8 +69,7 @@ def _x(t: datetime | None, origin: datetime) -> float | None:
 def layout(result: RunResult) -> Layout | None:
     """The bars of a run's timeline, or None when nothing ran."""
     hosts = sorted({t.host for t in result.tasks} | {j.host for j in result.jobs}, key=host_order)
-    starts = [t.start for t in result.tasks if t.start] + [b for j in result.jobs if (b := job_begin(j))]
-    origin = result.started_at or (min(starts) if starts else None)
+    origin = run_origin(result.tasks, result.jobs, result.started_at)
     if not hosts or origin is None:
         return None
     ends = [_x(e, origin) for e in [t.end for t in result.tasks] + [j.end for j in result.jobs] if e is not None]

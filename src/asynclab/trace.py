@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .inventory import host_order
-from .records import job_begin
+from .records import job_begin, run_origin
 
 if TYPE_CHECKING:
     from .result import RunResult
@@ -38,8 +38,7 @@ def _micro(t: datetime, origin: datetime) -> int:
 def trace_events(result: RunResult) -> dict:
     """The trace of a run, as the JSON object format's dict (``traceEvents`` and metadata)."""
     hosts = sorted({t.host for t in result.tasks} | {j.host for j in result.jobs}, key=host_order)
-    starts = [t.start for t in result.tasks if t.start] + [b for j in result.jobs if (b := job_begin(j))]
-    origin = result.started_at or (min(starts) if starts else None)
+    origin = run_origin(result.tasks, result.jobs, result.started_at)
     events: list[dict] = []
     if origin is None:
         return {"traceEvents": events, "displayTimeUnit": "ms"}
