@@ -118,13 +118,17 @@ def test_timeout_when_the_controller_gives_up(clean_lab):
     - name: Hangs
       command: /opt/operation.sh --hang
       async: 6
-      poll: 1
+      poll: 3
       register: operation
 """,
         progress="none",
     )
     (task,) = run.tasks
     assert task.status == "failed"
+    # The controller gives up after async / poll = 2 checks (about 7 s); the target's
+    # async_wrapper looks every 5 s and kills the job at its second look (about 11 s). With
+    # poll: 1 the six checks can take longer than that on a loaded machine, and then the
+    # target's "Timeout exceeded" arrives first: poll: 3 keeps the controller well ahead.
     # ansible-core 2.21's message for this timeout (2.19 and 2.22 say "async task did not
     # complete within the requested time - 6s"): the lesson quotes it, this pins it.
     assert task.res["msg"] == "async task produced unparsable results"
@@ -171,7 +175,7 @@ def test_timeout_when_the_target_kills_the_job(clean_lab):
     # job is a zombie that pgrep still lists (seen once on a loaded machine).
     wait_until(
         lambda: clean_lab.exec("web1", "pgrep -f operation.sh")[0] == 1,
-        timeout=15,
+        timeout=30,
         interval=0.5,
         what="the timed-out job's processes to be gone from web1",
     )

@@ -45,14 +45,14 @@ def test_step1_check_the_lab(lab_exec):
 
 
 def test_step2_fire_and_forget(lab2, lab_exec, clean_lab):
-    rc, out = lab2("1-fire-and-forget.yml -e backup_seconds=15")
+    rc, out = lab2("1-fire-and-forget.yml -e backup_seconds=30")  # outlasts two loaded start-ups
     assert rc == 0, out
     assert "backup started as j" in out
     rc, out = lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")
     assert rc != 0 and "No such file or directory" in out  # still running
     wait_until(
         lambda: lab_exec("ansible servers -m command -a 'cat /var/lib/lab/results/backup.done'")[0] == 0,
-        timeout=60,
+        timeout=120,
         interval=2,
         what="the backups",
     )
