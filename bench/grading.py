@@ -8,6 +8,7 @@ course in the running lab.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import statistics
@@ -77,8 +78,18 @@ def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
             shutil.copy(blank if kind == "blank" else solution, subs / student / f"{ASSIGNMENT}.ipynb")
         _make(root, "collect", settings, f"FROM={subs}")
 
+        # Before, in the same run: one full submission graded with the resets and probes run
+        # as playbooks (ASYNCLAB_LAB_COMMANDS=playbook), as the grader did them before.
+        first = next(s for s, k in kinds.items() if k == "solution")
+        os.environ["ASYNCLAB_LAB_COMMANDS"] = "playbook"
+        try:
+            _, text = _make(root, "autograde", settings, "WORKERS=1", f"STUDENT={first}")
+        finally:
+            del os.environ["ASYNCLAB_LAB_COMMANDS"]
+        before = _report(text)[0][first]
+
         busy = busy_seconds()
-        sequential_s, text = _make(root, "autograde", settings, "WORKERS=1")
+        sequential_s, text = _make(root, "autograde", settings, "WORKERS=1", "REGRADE=1")
         seq_busy, busy = busy_seconds() - busy, busy_seconds()
         seq_times, seq_graded, _ = _report(text)
         parallel_s, text = _make(root, "autograde", settings, "REGRADE=1")
@@ -96,6 +107,8 @@ def class_grading(root: Path, project: str, lab: str, submissions: int) -> dict:
             "per_submission_s": round(per_submission, 1),
             "inherent_s": round(inherent, 1),
             "ratio": round(per_submission / inherent, 2),
+            "before_per_submission_s": round(before, 1),
+            "before_ratio": round(before / inherent, 2),
             "blank_submission_s": round(
                 statistics.median([s for student, s in seq_times.items() if kinds.get(student) == "blank"] or [0]), 1
             ),

@@ -14,6 +14,8 @@ Prints one JSON object:
 - ``module_cost``: one module run (``ping`` on one host, one task at a time) with the targets'
   bytecode cache against the same run without it (``LAB_BYTECODE_CACHE=0``, as on a real
   host); ``ratio`` below 1 is what the cache saves every task in the lab.
+- ``lab_commands``: the grader's reset and probe of the five hosts for one exercise, as two
+  ansible-playbook runs with ``raw`` (``playbook_s``, the way before) and over SSH (``ssh_s``).
 
 Each figure is the median of ``--runs`` runs (at least five for ``parallel`` and
 ``runner_overhead``); the two sides of a ratio alternate.
@@ -184,7 +186,37 @@ def module_cost(runs: int, tasks: int = 10) -> dict:
     }
 
 
-FIGURES = ["parallel", "runner_overhead", "poll_latency", "module_cost"]
+def lab_commands(runs: int) -> dict:
+    """The grader's own work for one exercise on the five hosts (a reset, then a probe): as
+    one ansible-playbook run each, with ``raw`` (how it was done before), against the same
+    scripts over SSH (grading.hostshell, how it is done)."""
+    from .grading import hostprobe, hostshell
+    from .inventory import LAB_HOSTS
+
+    steps = [hostprobe.reset_scripts({}, LAB_HOSTS), hostprobe.probe_scripts(LAB_HOSTS)]
+
+    times = {"playbook": [], "ssh": []}
+    for _ in range(runs):
+        started = time.monotonic()
+        for scripts in steps:
+            _run(hostshell.as_playbook(scripts), progress="none")
+        times["playbook"].append(time.monotonic() - started)
+        started = time.monotonic()
+        for scripts in steps:
+            replies = hostshell.run_scripts(scripts, timeout=60)
+            if any(r.rc != 0 for r in replies.values()):
+                raise RuntimeError(f"benchmark lab commands failed: {replies}")
+        times["ssh"].append(time.monotonic() - started)
+    playbook, ssh = statistics.median(times["playbook"]), statistics.median(times["ssh"])
+    return {
+        "hosts": len(LAB_HOSTS),
+        "playbook_s": round(playbook, 2),
+        "ssh_s": round(ssh, 2),
+        "saved_per_exercise_s": round(playbook - ssh, 2),
+    }
+
+
+FIGURES = ["parallel", "runner_overhead", "poll_latency", "module_cost", "lab_commands"]
 
 
 def main(argv=None) -> int:
@@ -205,6 +237,8 @@ def main(argv=None) -> int:
         results["poll_latency"] = poll_latency(args.runs)
     if "module_cost" in chosen:
         results["module_cost"] = module_cost(args.runs)
+    if "lab_commands" in chosen:
+        results["lab_commands"] = lab_commands(max(args.runs, 5))
     print(json.dumps(results))
     return 0
 

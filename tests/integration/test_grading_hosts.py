@@ -54,3 +54,30 @@ def test_probe_reads_the_database_version_on_db1(clean_lab):
     found = hostprobe.probe(["db1", "web3"])
     assert found["db1"].schema_version == 3
     assert found["web3"].schema_version is None
+
+
+# In the lab (where graded answers run), the reset covers the hosts a run can touch.
+TOUCHES = """
+import contextlib, io
+from asynclab.grading import run_exercise
+with contextlib.redirect_stdout(io.StringIO()):
+    run_exercise("size_async", '''
+- hosts: db1,web2
+  gather_facts: false
+  tasks:
+    - command: /opt/scripts/backup_db.sh
+      async: 12
+      poll: 2
+''', progress="none")
+print("RAN")
+"""
+
+
+def test_an_answer_resets_the_hosts_its_run_can_touch_and_no_others(clean_lab, lab_exec):
+    for host in ("db1", "web2", "web3"):
+        clean_lab.exec(host, "mkdir -p /var/lib/lab/results && echo old > /var/lib/lab/results/old.done")
+    rc, out = lab_exec(f"python - <<'PY'\n{TOUCHES}\nPY")
+    assert rc == 0 and "RAN" in out, out
+    for host, kept in (("db1", False), ("web2", False), ("web3", True)):  # the exercise's, the play's, neither
+        rc, _ = clean_lab.exec(host, "test -e /var/lib/lab/results/old.done")
+        assert (rc == 0) is kept, host

@@ -36,6 +36,14 @@ def test_the_table_gives_mitogens_per_task_ratio_and_each_async_difference():
     assert "ssh 15.6 s" in shown and "Timeout exceeded" in shown
 
 
+def test_the_table_gives_the_graders_reset_and_probe_over_ssh_beside_two_playbook_runs():
+    from run import table
+
+    shown = table({"lab_commands": {"hosts": 5, "playbook_s": 5.0, "ssh_s": 0.25, "saved_per_exercise_s": 4.75}})
+    assert "grader's reset + probe, 5 hosts" in shown
+    assert "ssh 0.25 s" in shown and "2 ansible-playbook runs 5.00 s" in shown and "0.05" in shown
+
+
 def test_the_mitogen_wheel_is_pinned_to_one_release_in_pyproject():
     import re
 

@@ -12,6 +12,7 @@ exec``; nothing is written on this machine. Host side only (needs the Docker CLI
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 TARGETS = (*LAB_HOSTS, "releases")
 HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health before grading
 COURSE = "/home/jovyan/grading"  # in the worker's grader container
+#: Settings of this machine's environment that a worker's grading sees too (make bench's
+#: "before" run sets the first).
+PASSED_ON = ("ASYNCLAB_LAB_COMMANDS",)
 
 
 class WorkerError(Exception):
@@ -93,10 +97,12 @@ class Worker:
         ``.imported`` folder; the flag says whether they did."""
         copy_between(lab, course_in_lab, [f"submitted/{student}/{assignment}"], self.grader, COURSE)
         report = f"/tmp/outcome-{student}.json"
+        passed_on = [f"{k}={os.environ[k]}" for k in PASSED_ON if k in os.environ]
         subprocess.run(
             [
                 "docker",
                 "exec",
+                *(flag for setting in passed_on for flag in ("-e", setting)),
                 "-u",
                 "jovyan",
                 "-w",

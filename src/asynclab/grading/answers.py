@@ -82,7 +82,7 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         # (where Ansible is: in the lab or a grading worker; from the host the lab refuses it).
         if in_lab_container() or ansible_installed():
             lab_target().check_patterns(host_patterns(answer.plays))
-        hostprobe.prepare(spec.workloads_by_host())
+        hostprobe.prepare(spec.workloads_by_host(), hostprobe.hosts_to_reset(spec.hosts, answer.plays))
         config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
         answer.result = run_playbook(playbook, config=config)
     except LabError as exc:

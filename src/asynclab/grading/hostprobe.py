@@ -1,30 +1,29 @@
 """Put the hosts in an exercise's known state, and read back what a run left on them.
 
-Both run small playbooks of the lab's own through the runner, so they work wherever the
-learner's playbooks do (in the ``lab`` container, or from the host). A host that does not
-answer is the lab's fault, never the learner's: that raises LabEnvironmentError.
+Both are one shell script per host, run over SSH by :mod:`.hostshell` (no controller start-up),
+where the learner's playbooks reach the hosts from (the ``lab`` container, a grading
+worker; from the host, through the lab container). A host that does not answer is the lab's
+fault, never the learner's: that raises LabEnvironmentError. Neither counts as a run
+(runner.RUNS): a graded answer's hosts stay its own.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 import shlex
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from .. import runner
 from ..errors import LabEnvironmentError
-from ..inventory import LAB_HOSTS
+from ..inventory import LAB_HOSTS, host_order
 from ..records import parse_time
-from ..runner import run_playbook
+from . import hostshell
 
 RESULTS = "/var/lib/lab/results"
 WATCHED_FILES = ("/var/log/operation_failure.log", "/var/log/backup.log")
 
-# Both playbooks use `raw` (one SSH command per host, no Python started on the target): a
-# grading run costs the hosts little CPU, and several classes can be graded side by side.
-# `raw` runs in a terminal (ssh -tt): nothing in the script may wait for input or page.
+# A shell script, no Python started on the target: grading costs the hosts little CPU, and
+# several classes can be graded side by side. It reads its script from stdin (`sh -s`): no
+# command in it may read stdin.
 PROBE_SCRIPT = f"""
 cd /
 waited=0
@@ -93,47 +92,63 @@ class HostEvidence:
         return int(value) if value.isdigit() else None
 
 
-def _quiet_run(plays, timeout: float, what: str):
-    """Run one of the lab's own playbooks with no output at all (grading cells must stay clean)."""
-    sink = io.StringIO()
-    counted = runner.RUNS  # the lab's own runs leave a graded answer's hosts as they were
-    try:
-        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-            result = run_playbook(plays, timeout=timeout, progress="none")
-    finally:
-        runner.RUNS = counted
-    down = result.unreachable_hosts
-    if down or result.status == "timeout":
-        names = ", ".join(down) if down else "the hosts"
+def _replies(scripts: dict[str, str], timeout: float, what: str) -> dict[str, hostshell.Reply]:
+    """Run the lab's scripts; a host that does not answer is the lab's fault."""
+    replies = hostshell.run_scripts(scripts, timeout)
+    down = [h for h, reply in replies.items() if reply.unreachable]
+    if down:
         raise LabEnvironmentError(
-            f"{names} did not answer while the lab was {what}. Ask your instructor to check "
-            "the lab (`make status`, `make reset`) and grade this exercise again."
+            f"{', '.join(sorted(down, key=host_order))} did not answer while the lab was {what}. Ask your "
+            "instructor to check the lab (`make status`, `make reset`) and grade this exercise again."
         )
-    return result
+    return replies
+
+
+def hosts_to_reset(exercise_hosts, plays) -> list[str]:
+    """The exercise's hosts and those the learner's plays name: what a run can touch.
+    Where Ansible cannot resolve the patterns here (the host without Ansible) or a pattern
+    is templated, all of the lab's hosts."""
+    from ..inventory import in_lab_container
+    from ..playbook_input import host_patterns
+    from ..runner import ansible_installed
+
+    named = None
+    if in_lab_container() or ansible_installed():
+        named = hostshell.hosts_matching(host_patterns(plays))
+    if named is None:
+        return list(LAB_HOSTS)
+    return sorted(set(exercise_hosts) | set(named), key=host_order)
+
+
+def reset_scripts(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> dict[str, str]:
+    """Each host's reset: ``lab-reset`` with the exercise's workloads on that host."""
+    return {
+        host: shlex.join(["/usr/local/sbin/lab-reset", *(w.reset_argument() for w in workloads.get(host, []))])
+        + " </dev/null"
+        for host in hosts
+    }
+
+
+def probe_scripts(hosts, wait_for: dict[str, list[str]] | None = None, timeout: float = 0) -> dict[str, str]:
+    """Each host's probe: wait (bounded) for the named workloads, then print what is there."""
+    wait_for = wait_for or {}
+    return {
+        host: f"LAB_WAIT_FOR={shlex.quote(' '.join(wait_for.get(host, [])))}\n"
+        f"LAB_WAIT_TENTHS={int(timeout * 10)}\n{PROBE_SCRIPT}"
+        for host in hosts
+    }
 
 
 def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
     """Reset the hosts (no jobs, no results, services up) and set this exercise's workloads."""
-    arguments = {host: " ".join(w.reset_argument() for w in workloads.get(host, [])) for host in hosts}
-    play = {
-        "name": "lab: clean state for the exercise",
-        "hosts": ",".join(hosts),
-        "gather_facts": False,
-        "tasks": [
-            {
-                "name": "reset",
-                "ansible.builtin.raw": "/usr/local/sbin/lab-reset {{ lab_workloads[inventory_hostname] }}",
-                "changed_when": False,
-            }
-        ],
-        "vars": {"lab_workloads": arguments},
-    }
-    result = _quiet_run([play], timeout=120, what="preparing the exercise")
-    if not result.ok:
-        failed = ", ".join(result.failed_hosts) or "a host"
+    replies = _replies(reset_scripts(workloads, hosts), timeout=120, what="preparing the exercise")
+    failed = [h for h, reply in replies.items() if reply.rc != 0]
+    if failed:
+        said = (replies[failed[0]].stderr or replies[failed[0]].stdout).strip().splitlines()
         raise LabEnvironmentError(
-            f"resetting {failed} failed before the exercise ran. Ask your instructor to run "
-            "`make reset` and grade this exercise again."
+            f"resetting {', '.join(sorted(failed, key=host_order))} failed before the exercise ran"
+            f"{' (' + said[-1] + ')' if said else ''}. Ask your instructor to run `make reset` "
+            "and grade this exercise again."
         )
 
 
@@ -141,32 +156,16 @@ def probe(hosts, wait_for: dict[str, list[str]] | None = None, timeout: float = 
     """Read the workloads' results and the watched files on the hosts. With ``wait_for``
     ({host: [workload, ...]}), each host first waits up to ``timeout`` seconds for those
     workloads to leave their results (the wait runs on the host: one SSH command each)."""
-    wait_for = wait_for or {}
-    play = {
-        "name": "lab: read the results",
-        "hosts": ",".join(hosts),
-        "gather_facts": False,
-        "tasks": [
-            {
-                "name": "probe",
-                "ansible.builtin.raw": "LAB_WAIT_FOR='{{ lab_wait_for.get(inventory_hostname, '') }}' "
-                f"LAB_WAIT_TENTHS={int(timeout * 10)} sh -c {shlex.quote(PROBE_SCRIPT)}",
-                "changed_when": False,
-            }
-        ],
-        "vars": {"lab_wait_for": {h: " ".join(names) for h, names in wait_for.items()}},
-    }
-    result = _quiet_run([play], timeout=60 + timeout, what="reading the results of your run")
+    scripts = probe_scripts(hosts, wait_for, timeout)
+    replies = _replies(scripts, timeout=60 + timeout, what="reading the results of your run")
     out = {host: HostEvidence(host) for host in hosts}
-    for task in result.tasks:
-        if task.host not in out:
-            continue
+    for host, reply in replies.items():
         current = None
         lines: list[str] = []
-        for line in (task.res.get("stdout") or "").splitlines() + ["== "]:
+        for line in reply.stdout.splitlines() + ["== "]:
             if line.startswith("== "):
                 if current:
-                    out[task.host].files[current] = "\n".join(lines).strip()
+                    out[host].files[current] = "\n".join(lines).strip()
                 current, lines = line[3:].strip(), []
             else:
                 lines.append(line)
