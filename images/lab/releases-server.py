@@ -10,6 +10,7 @@ import http.server
 import io
 import os
 import ssl
+import sys
 import tarfile
 import time
 
@@ -17,6 +18,7 @@ import apt_stand_in
 
 KEYS = os.environ.get("LAB_KEYS", "/keys")
 SIZE = int(os.environ.get("RELEASE_SIZE_BYTES", str(2 * 1024 * 1024)))
+PORT = int(os.environ.get("RELEASES_PORT", "443"))
 
 
 def build_archive() -> bytes:
@@ -38,6 +40,24 @@ ARCHIVE = build_archive()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
+    timeout = 30  # seconds a client may stall: it holds its own thread only, and not for ever
+
+    def setup(self):
+        super().setup()
+        # The TLS handshake runs here, in the connection's thread: in accept() it would hold
+        # up every other client while one is slow.
+        self.connection.do_handshake()
+
+    def finish(self):
+        super().finish()
+        # TLS's close_notify before the end: strict clients (curl on OpenSSL 3.5) take an end
+        # of the stream without it for an error.
+        try:
+            self.connection.settimeout(2)
+            self.connection.unwrap()
+        except OSError:
+            pass  # the client went first
+
     def do_GET(self):  # noqa: N802 (http.server's naming)
         if self.path.split("?")[0] in ("/app-v2.tar.gz", "/releases/app-v2.tar.gz"):
             self.send_response(200)
@@ -57,6 +77,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.wfile.write(data)
         elif self.path == "/health":
             self.send_response(200)
+            self.send_header("Content-Length", "3")
             self.end_headers()
             self.wfile.write(b"ok\n")
         else:
@@ -65,11 +86,16 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+class Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        print(f"releases.example.com stand-in: {client_address[0]}: {sys.exc_info()[1]}", file=sys.stderr, flush=True)
+
+
 def main():
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(f"{KEYS}/releases.crt", f"{KEYS}/releases.key")
-    server = http.server.ThreadingHTTPServer(("0.0.0.0", 443), Handler)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
+    server = Server(("0.0.0.0", PORT), Handler)
+    server.socket = context.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=False)
     print(f"releases.example.com stand-in: serving app-v2.tar.gz ({len(ARCHIVE)} bytes)", flush=True)
     server.serve_forever()
 

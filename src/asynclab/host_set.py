@@ -25,7 +25,6 @@ from .waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT = 300
-PROBE = "/usr/local/sbin/lab-health"  # the targets' own health check (images/target/rootfs)
 INOTIFY_HINT = (
     "a host stuck in 'systemd: initializing' often means the machine ran out of inotify instances: "
     "raise fs.inotify.max_user_instances, or run fewer host sets at once"
@@ -97,8 +96,7 @@ class HostSet:
         self, services: tuple[str, ...] = (), ready: tuple[str, ...] | None = None, timeout: float = START_TIMEOUT
     ) -> Lab:
         """Start the set from its images (no build), all services or the ones named, and wait
-        until every part in ``ready`` is: a target when its own health check passes (run
-        now, not on Docker's schedule), another service when Docker calls it healthy.
+        until every part in ``ready`` is (Lab.not_ready: its own health check, run now).
         ``ready`` defaults to the five targets, the releases stand-in and the lab."""
         self.compose_run("up", "-d", "--no-build", *services, timeout=timeout)
         self.wait_ready(ready if ready is not None else (*TARGETS, "releases", "lab"), timeout)
@@ -108,25 +106,20 @@ class HostSet:
         try:
             wait_until(lambda: self._ready(parts), timeout, 1.0, what=f"{self.project}: {', '.join(parts)}")
         except TimeoutError:
-            said = "; ".join(f"{part}: {why}" for part, why in self.not_ready.items())
+            said = "; ".join(f"{part}: {why}{self._log_tail(part)}" for part, why in self.not_ready.items())
             raise HostSetError(
                 f"{self.project} did not become ready in {timeout:.0f} s: {said} ({INOTIFY_HINT})"
             ) from None
 
+    def _log_tail(self, part: str, lines: int = 3) -> str:
+        try:
+            tail = self.lab.container(part).logs(tail=lines).decode(errors="replace").strip()
+        except Exception:  # gone, or never made: its state says so already
+            return ""
+        return f" (its log ends: {' | '.join(tail.splitlines())})" if tail else ""
+
     def _ready(self, parts) -> bool:
-        status = self.lab.status()
-        self.not_ready = {}
-        for part in parts:
-            st = status.get(part)
-            if st is None or st.state != "running":
-                self.not_ready[part] = st.state if st else "not created"
-            elif part in TARGETS:
-                rc, said = self.lab.exec(part, [PROBE], timeout=30)
-                if rc != 0:
-                    lines = said.strip().splitlines()
-                    self.not_ready[part] = lines[-1] if lines else f"{PROBE} exit {rc}"
-            elif st.health not in ("healthy", "none"):
-                self.not_ready[part] = st.health
+        self.not_ready = self.lab.not_ready(parts)
         return not self.not_ready
 
     def reset(self, hosts=None) -> dict[str, str]:

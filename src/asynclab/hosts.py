@@ -20,6 +20,8 @@ from .waiting import wait_until
 ROLE_LABEL = "org.asynclab.role"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+PROBE = "/usr/local/sbin/lab-health"  # the targets' own health check (images/target/rootfs)
+PROBE_TIMEOUT = 30  # seconds one readiness check may take
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "asynclab"
 
 
@@ -106,14 +108,45 @@ class Lab:
                 return net["IPAddress"]
         return None
 
+    def not_ready(self, parts) -> dict[str, str]:
+        """Each part that is not ready, with why. A part is ready when it runs and its own
+        health check (a target's PROBE, another container's check from its image or the
+        compose file) passes, run now with PROBE_TIMEOUT rather than read from Docker's
+        schedule, whose short timeout a busy machine fails long after the service answers;
+        a part without a check is ready when it runs."""
+        status = self.status()
+        why = {}
+        for part in parts:
+            st = status.get(part)
+            if st is None or st.state != "running":
+                why[part] = st.state if st else "not created"
+                continue
+            check = [PROBE] if part in TARGETS else self._health_check(part)
+            if check is None:
+                continue
+            try:
+                rc, said = self.exec(part, check, timeout=PROBE_TIMEOUT)
+            except LabError as exc:
+                why[part] = str(exc)
+                continue
+            if rc != 0:
+                lines = said.strip().splitlines()
+                why[part] = lines[-1] if lines else f"its health check exited {rc}"
+        return why
+
+    def _health_check(self, part: str) -> list[str] | None:
+        config = self.container(part).attrs.get("Config") or {}
+        test = (config.get("Healthcheck") or {}).get("Test") or []
+        if not test or test[0] == "NONE":
+            return None
+        if test[0] == "CMD-SHELL":
+            return ["/bin/sh", "-c", test[1]]
+        return test[1:] if test[0] == "CMD" else test
+
     def wait_healthy(self, hosts=None, timeout: float = 180) -> None:
+        """Wait until every host named (the five targets by default) is ready (not_ready)."""
         wanted = list(hosts or TARGETS)
-
-        def all_ready():
-            st = self.status()
-            return all(st.get(h) and st[h].ready for h in wanted)
-
-        wait_until(all_ready, timeout, 1.0, what=f"healthy hosts {', '.join(wanted)}")
+        wait_until(lambda: not self.not_ready(wanted), timeout, 1.0, what=f"healthy hosts {', '.join(wanted)}")
 
     # ---- commands ----------------------------------------------------------------------
     def exec(
