@@ -20,6 +20,7 @@ from .waiting import wait_until
 ROLE_LABEL = "org.asynclab.role"
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
+ONEOFF_LABEL = "com.docker.compose.oneoff"
 PROBE = "/usr/local/sbin/lab-health"  # the targets' own health check (images/target/rootfs)
 PROBE_TIMEOUT = 30  # seconds one readiness check may take
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "asynclab"
@@ -79,24 +80,45 @@ class Lab:
         return cls(projects[0], client)
 
     def _containers(self, role: str | None = None):
+        """The project's containers, without compose's one-off ones (`compose run`). A
+        container that compose removes while it is listed (a recreate) makes Docker's list
+        fail: it is listed again."""
+        from docker.errors import NotFound
+
         labels = [f"{PROJECT_LABEL}={self.project}"]
         if role:
             labels.append(f"{ROLE_LABEL}={role}")
-        return self.client.containers.list(all=True, filters={"label": labels})
+        for attempt in range(3):
+            try:
+                found = self.client.containers.list(all=True, filters={"label": labels})
+            except NotFound:
+                if attempt == 2:
+                    raise
+                continue
+            return [c for c in found if c.labels.get(ONEOFF_LABEL) != "True"]
 
     def container(self, name: str):
-        for c in self._containers():
-            if c.labels.get(SERVICE_LABEL) == name:
-                return c
-        known = ", ".join(sorted(c.labels.get(SERVICE_LABEL, "?") for c in self._containers()))
+        """The service's container; while compose replaces one, the running one."""
+        containers = self._containers()
+        same = [c for c in containers if c.labels.get(SERVICE_LABEL) == name]
+        if same:
+            return max(same, key=lambda c: (c.status == "running", c.attrs.get("Created", "")))
+        known = ", ".join(sorted({c.labels.get(SERVICE_LABEL, "?") for c in containers}))
         raise LabError(f"no container '{name}' in the lab (it has: {known})")
 
     # ---- status ------------------------------------------------------------------------
     def status(self) -> dict[str, HostStatus]:
+        from docker.errors import NotFound
+
         out = {}
         for c in self._containers():
-            c.reload()
+            try:
+                c.reload()
+            except NotFound:  # removed since it was listed
+                continue
             name = c.labels.get(SERVICE_LABEL, c.name)
+            if name in out and out[name].state == "running" and c.status != "running":
+                continue  # the one compose is replacing
             health = c.attrs.get("State", {}).get("Health", {}).get("Status", "none")
             out[name] = HostStatus(name, c.status, health, self._address(c))
         return dict(sorted(out.items()))
@@ -163,7 +185,10 @@ class Lab:
             rc, output = c.exec_run(cmd, user=user, demux=False)
         except Exception as exc:  # docker.errors.APIError: it stopped or restarted just now
             raise LabError(f"{host} stopped while a command ran on it: {exc}") from None
-        return rc, (output or b"").decode(errors="replace")
+        text = (output or b"").decode(errors="replace")
+        if rc == 126 and "cannot exec in a stopped container" in text:  # it stopped as the command began
+            raise LabError(f"{host} stopped while a command ran on it: {text.strip()}")
+        return rc, text
 
     def reset(self, hosts=None) -> dict[str, str]:
         """Bring the targets back to a clean state (starting any that were stopped)."""
