@@ -80,12 +80,15 @@ class Lab:
         return cls(projects[0], client)
 
     def _containers(self, role: str | None = None):
-        """The project's containers, without compose's one-off ones (`compose run`). A
-        container that compose removes while it is listed (a recreate) makes Docker's list
-        fail: it is listed again."""
+        """The project's service containers, as compose itself counts them: those compose made
+        for a service (``oneoff=False``). An image built by compose carries the project and
+        service labels of the build, and every container run from it outside compose (a
+        one-shot cgroup probe, a hub learner's target) inherits them: without this, it would
+        pass for that project's host. A container that compose removes while it is listed (a
+        recreate) makes Docker's list fail: it is listed again."""
         from docker.errors import NotFound
 
-        labels = [f"{PROJECT_LABEL}={self.project}"]
+        labels = [f"{PROJECT_LABEL}={self.project}", f"{ONEOFF_LABEL}=False"]
         if role:
             labels.append(f"{ROLE_LABEL}={role}")
         for attempt in range(3):
@@ -95,7 +98,7 @@ class Lab:
                 if attempt == 2:
                     raise
                 continue
-            return [c for c in found if c.labels.get(ONEOFF_LABEL) != "True"]
+            return found
 
     def container(self, name: str):
         """The service's container; while compose replaces one, the running one."""

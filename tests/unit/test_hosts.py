@@ -1,7 +1,8 @@
 """Host control (asynclab.hosts.Lab) while compose or Docker changes the project under it: a
-container replaced, removed while it is listed, or stopped as a command begins. These races
-cannot be made on demand with a real engine, so a stand-in for the Docker SDK's client plays
-them; the integration tests use the real one."""
+container replaced, removed while it is listed, or stopped as a command begins, and
+containers that only look like the project's. These races cannot be made on demand with a
+real engine, so a stand-in for the Docker SDK's client plays them (it filters by label as
+Docker does); the integration tests use the real one."""
 
 import pytest
 from docker.errors import NotFound
@@ -13,10 +14,12 @@ PROJECT = "unit"
 
 
 class Container:
-    def __init__(self, service, status="running", created="2026-12-01T10:00:00Z", oneoff=False, exec_reply=(0, b"")):
+    def __init__(self, service, status="running", created="2026-12-01T10:00:00Z", oneoff="False", exec_reply=(0, b"")):
+        # The labels of a container made by compose; oneoff=None: run from the image outside
+        # compose, with only the labels the image got from the compose build that made it.
         self.labels = {"com.docker.compose.project": PROJECT, "com.docker.compose.service": service}
-        if oneoff:
-            self.labels["com.docker.compose.oneoff"] = "True"
+        if oneoff is not None:
+            self.labels["com.docker.compose.oneoff"] = oneoff
         self.status, self.name, self.exec_reply = status, f"{PROJECT}-{service}", exec_reply
         self.attrs = {"Created": created, "State": {"Health": {"Status": "healthy"}}, "NetworkSettings": {}}
         self.removed = False
@@ -34,11 +37,12 @@ class Client:
         self.listed, self.fail_lists, self._containers = 0, fail_lists, containers
         self.containers = self
 
-    def list(self, all, filters):  # noqa: A002 (the SDK's names)
+    def list(self, filters, **_):  # the SDK's call: list(all=True, filters={"label": [...]})
         self.listed += 1
         if self.listed <= self.fail_lists:
             raise NotFound("No such container: one compose removed while it was listed")
-        return list(self._containers)
+        wanted = dict(label.split("=", 1) for label in filters["label"])
+        return [c for c in self._containers if all(c.labels.get(k) == v for k, v in wanted.items())]
 
 
 def test_the_running_container_of_a_service_is_taken_while_compose_replaces_it():
@@ -50,10 +54,20 @@ def test_the_running_container_of_a_service_is_taken_while_compose_replaces_it()
 
 
 def test_compose_run_one_offs_are_not_the_service():
-    oneoff = Container("web2", oneoff=True)
+    oneoff = Container("web2", oneoff="True")
     real = Container("web2", status="exited")
     lab = Lab(PROJECT, Client([oneoff, real]))
     assert lab.container("web2") is real
+
+
+def test_a_container_run_from_the_image_outside_compose_is_not_the_projects_host():
+    # What broke a suite run: `make down`'s cgroup cleaner, run from the target image that a
+    # compose build of this project had labelled web2, was taken for web2.
+    impostor = Container("web2", created="2026-12-01T11:00:00Z", oneoff=None)
+    real = Container("web2", created="2026-12-01T10:00:00Z")
+    lab = Lab(PROJECT, Client([impostor, real]))
+    assert lab.container("web2") is real
+    assert list(lab.status()) == ["web2"]
 
 
 def test_a_container_removed_while_listed_makes_the_list_be_read_again():
