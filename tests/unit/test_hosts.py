@@ -5,10 +5,11 @@ real engine, so a stand-in for the Docker SDK's client plays them (it filters by
 Docker does); the integration tests use the real one."""
 
 import pytest
-from docker.errors import NotFound
 
 from asynclab.errors import LabError
 from asynclab.hosts import Lab
+
+NotFound = pytest.importorskip("docker.errors", reason="host control: the lab image has no Docker SDK").NotFound
 
 PROJECT = "unit"
 
