@@ -1,6 +1,7 @@
 """`make bench`: the lab's speed, each figure beside its baseline measured in the same run.
 
-    python bench/run.py [--runs N] [--submissions N] [--skip class_grading,mitogen,stack,build]
+    python bench/run.py [--runs N] [--submissions N] [--class-size N]
+                        [--skip playbooks,mitogen,class_grading,class,stack,build]
 
 Against the running stack (make lab). The playbook figures are measured inside the lab
 container (python -m asynclab.benchmarks); class grading and the stack from this machine.
@@ -22,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from asynclab.host_set import compose_command as compose  # noqa: E402
-from grading import class_grading  # noqa: E402
+from grading import class_grading, class_of  # noqa: E402
 from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
 from mitogen_strategy import mitogen_figures  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
@@ -149,6 +150,16 @@ def table(results: dict) -> str:
                 "limit 1.0, bar <= 1.6",
             )
         )
+        if a.get("inherent_longest_jobs_s"):
+            rows.append(
+                (
+                    "  on the longest workload of each",
+                    "",
+                    f"inherent job time {a['inherent_longest_jobs_s']:.0f} s",
+                    f"{a['ratio_on_longest_jobs']:.2f}",
+                    "",
+                )
+            )
         if a.get("before_per_submission_s"):
             rows.append(
                 (
@@ -180,6 +191,17 @@ def table(results: dict) -> str:
                     f"of {os.cpu_count()} cores",
                 )
             )
+    k = results.get("class")
+    if k:
+        rows.append(
+            (
+                f"a class of {k['submissions']} ({k['blanks']} blank)",
+                f"{k['wall_s']:.0f} s on {k['workers']} workers",
+                f"inherent job time {k['inherent_s']:.0f} s",
+                f"{k['ratio']:.2f}",
+                f"{k['cores_busy']:.2f} cores busy",
+            )
+        )
     s = results.get("stack")
     if s:
         for key in ("cold_start_s", "warm_start_s", "build_s"):
@@ -196,7 +218,12 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per figure; the median is kept (default 3)")
     parser.add_argument("--seconds", type=float, default=10, help="job length T of `parallel` (default 10)")
     parser.add_argument("--submissions", type=int, default=8, help="class size for class_grading (default 8)")
-    parser.add_argument("--skip", default="", help="comma-separated: playbooks, mitogen, class_grading, stack, build")
+    parser.add_argument(
+        "--class-size", type=int, default=30, help="submissions of the class graded once in parallel (default 30)"
+    )
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: playbooks, mitogen, class_grading, class, stack, build"
+    )
     parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
@@ -237,6 +264,10 @@ def main(argv=None) -> int:
     if "class_grading" not in skip:
         print(f"class grading: {args.submissions} submissions, sequential then parallel ...", flush=True)
         results.update(measured(class_grading(HERE.parent, args.project, lab, args.submissions)))
+        save()
+    if "class" not in skip:
+        print(f"class: {args.class_size} submissions graded once, in parallel ...", flush=True)
+        results.update(measured(class_of(HERE.parent, args.project, lab, args.class_size)))
         save()
     if "stack" not in skip:
         print("stack: memory, cold and warm start ...", flush=True)

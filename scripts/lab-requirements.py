@@ -1,9 +1,10 @@
 """Print an image's requirements, read from pyproject.toml (the one place pins live).
 
-    lab-requirements.py [pyproject.toml] [--hub]
+    lab-requirements.py [pyproject.toml] [--hub | --removes]
 
 The lab image installs `dependencies` + the `lab` extra (+ the build backend, for the
-asynclab package itself); with --hub, the hub image's `hub` extra alone."""
+asynclab package itself); with --hub, the hub image's `hub` extra alone; with --removes, the
+packages the lab image uninstalls after that ([tool.asynclab] lab-image-removes)."""
 
 import sys
 import tomllib
@@ -13,7 +14,9 @@ path = args[0] if args else "pyproject.toml"
 with open(path, "rb") as f:
     project = tomllib.load(f)
 extras = project["project"]["optional-dependencies"]
-if "--hub" in sys.argv:
+if "--removes" in sys.argv:
+    print("\n".join(project["tool"]["asynclab"]["lab-image-removes"]))
+elif "--hub" in sys.argv:
     print("\n".join(extras["hub"]))
 else:
     build = project["build-system"]["requires"]

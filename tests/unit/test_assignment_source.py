@@ -76,3 +76,28 @@ def test_the_release_stub_is_recognised_but_a_kept_comment_is_not():
     # The release's stub (ClearSolutions.code_stub): a comment, YAML under %%playbook.
     assert is_stub(STUB) and is_stub(f"{STUB}\n\n# my notes\n")
     assert not is_stub(f"{STUB}\n- hosts: web1\n  tasks: []\n")  # written under it: an answer
+
+
+def solutions() -> dict[str, list]:
+    """Each playbook exercise's solution, parsed, from the committed assignment."""
+    found = {}
+    for path in NOTEBOOKS:
+        for cell in json.loads(path.read_text())["cells"]:
+            source = "".join(cell["source"])
+            if nbgrader(cell).get("solution") and source.startswith("%%playbook"):
+                first, body = source.split("\n", 1)
+                found[first.split()[-1]] = yaml.safe_load(body)
+    return found
+
+
+def test_the_hung_jobs_time_is_the_async_limit_the_solution_sets():
+    # make bench's inherent time of the timeout exercise: its job hangs until it is killed.
+    spec = EXERCISES["detect_a_timeout"]
+    assert any(w.hang for loads in spec.workloads.values() for w in loads)
+    limits = [t.data["async"] for t in tasks_of(solutions()["detect_a_timeout"]) if "async" in t.data]
+    assert limits == [spec.job_time]
+
+
+def test_an_exercise_without_a_critical_path_of_its_own_takes_its_longest_job():
+    assert EXERCISES["loop_of_jobs"].job_time == EXERCISES["loop_of_jobs"].longest_job == 8
+    assert EXERCISES["rescue_a_failed_job"].job_time == 4 + 1
