@@ -76,7 +76,13 @@ def table(results: dict) -> str:
             )
         )
         rows.append(
-            ("  linear / free / async", f"{p['linear_s']:.1f} / {p['free_s']:.1f} / {p['async_s']:.1f} s", "", "", "")
+            (
+                "  linear / free / async / async loop",
+                " / ".join(f"{p[k]:.1f}" for k in ("linear_s", "free_s", "async_s", "async_loop_s") if k in p) + " s",
+                "",
+                "",
+                "",
+            )
         )
     mg = results.get("mitogen")
     if mg:
