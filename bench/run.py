@@ -57,13 +57,23 @@ def playbook_figures(lab: str, runs: int, seconds: float) -> dict:
         capture_output=True,
         text=True,
     )
-    if done.returncode != 0:
+    lines = done.stdout.strip().splitlines()
+    try:
+        figures = json.loads(lines[-1]) if lines else None
+    except json.JSONDecodeError:
+        figures = None
+    if figures is None:
         raise SystemExit(f"the playbook benchmarks failed:\n{done.stderr[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    # A figure that failed is kept as {"error": ...} and said in the table; the others stand.
+    return figures
 
 
 def table(results: dict) -> str:
     rows = [("figure", "value", "baseline", "ratio", "limit / bar")]
+    for name, value in list(results.items()):
+        if isinstance(value, dict) and "error" in value:
+            rows.append((f"{name}: FAILED", value["error"][:100], "", "", ""))
+    results = {k: v for k, v in results.items() if not (isinstance(v, dict) and "error" in v)}
     p = results.get("parallel")
     if p:
         rows.append(
@@ -112,7 +122,7 @@ def table(results: dict) -> str:
             )
         )
     for value in (results.get("poll_latency") or {}).values():
-        if not isinstance(value, dict):
+        if not isinstance(value, dict) or value.get("latency_s") is None:
             continue
         rows.append(
             (

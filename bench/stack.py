@@ -24,7 +24,17 @@ UNITS = {
 def stack_memory(project: str) -> float:
     """MiB used by the project's running containers, summed (docker stats)."""
     ids = subprocess.run(
-        ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={project}"],
+        # Containers compose made for a service: a container run from one of its images
+        # outside compose carries the image's project label too (oneoff tells them apart).
+        [
+            "docker",
+            "ps",
+            "-q",
+            "--filter",
+            f"label=com.docker.compose.project={project}",
+            "--filter",
+            "label=com.docker.compose.oneoff=False",
+        ],
         capture_output=True,
         text=True,
     ).stdout.split()

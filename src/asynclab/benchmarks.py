@@ -163,17 +163,23 @@ def poll_latency(runs: int, polls=(1, 2, 5), job_seconds: float = 3) -> dict:
     for poll in polls:
         job = {"name": "job", "ansible.builtin.shell": f"sleep {job_seconds:g}; date +%s.%N", "async": 60, "poll": poll}
         play = [{"name": "poll latency", "hosts": "all", "gather_facts": False, "tasks": [job]}]
-        lags = []
+        lags, unread = [], []
         for _ in range(runs):
             with contextlib.redirect_stdout(io.StringIO()):
                 result = run_playbook(play, progress="none")
             for task in result.task("job"):
-                ended = float(task.res.get("stdout", "nan"))
-                lags.append(task.end.timestamp() - ended)
+                try:
+                    lags.append(task.end.timestamp() - float(task.res["stdout"]))
+                except (KeyError, TypeError, ValueError, AttributeError):
+                    # No end time to read: say what the task ended as instead of guessing.
+                    said = task.res.get("msg") or repr(task.res.get("stdout"))
+                    unread.append(f"{task.host}: {task.status}, {str(said)[:120]}")
         out[f"poll_{poll}"] = {
             "poll_s": poll,
-            "latency_s": round(statistics.median(lags), 2),
-            "max_s": round(max(lags), 2),
+            "latency_s": round(statistics.median(lags), 2) if lags else None,
+            "max_s": round(max(lags), 2) if lags else None,
+            "tasks": len(lags) + len(unread),
+            "unread": unread,
         }
     return out
 
@@ -246,21 +252,26 @@ def main(argv=None) -> int:
     parser.add_argument("--only", choices=FIGURES, action="append")
     args = parser.parse_args(argv)
     chosen = args.only or FIGURES
-    results = {}
-    if "parallel" in chosen:
+    figures = {
         # The async variant is the noisiest figure (16.6-20.2 s over a few minutes on 2 cores):
         # five runs at least, so that one slow run does not make the median.
-        results["parallel"] = parallel(max(args.runs, 5), args.seconds)
-    if "runner_overhead" in chosen:
-        results["runner_overhead"] = runner_overhead(max(args.runs, 5))
-    if "poll_latency" in chosen:
-        results["poll_latency"] = poll_latency(args.runs)
-    if "module_cost" in chosen:
-        results["module_cost"] = module_cost(args.runs)
-    if "lab_commands" in chosen:
-        results["lab_commands"] = lab_commands(max(args.runs, 5))
+        "parallel": lambda: parallel(max(args.runs, 5), args.seconds),
+        "runner_overhead": lambda: runner_overhead(max(args.runs, 5)),
+        "poll_latency": lambda: poll_latency(args.runs),
+        "module_cost": lambda: module_cost(args.runs),
+        "lab_commands": lambda: lab_commands(max(args.runs, 5)),
+    }
+    results, failed = {}, False
+    for name in FIGURES:
+        if name not in chosen:
+            continue
+        try:
+            results[name] = figures[name]()
+        except Exception as exc:  # one figure that fails keeps the others of the run
+            results[name] = {"error": f"{type(exc).__name__}: {exc}"}
+            failed = True
     print(json.dumps(results))
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
