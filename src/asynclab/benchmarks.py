@@ -46,14 +46,20 @@ def _job(seconds: float, name: str) -> dict:
     return {"name": name, "ansible.builtin.command": f"{JOB} --seconds {seconds:g}"}
 
 
-def _wait_for(jobs: str, seconds: float) -> dict:
+def _budget(seconds: float) -> int:
+    """The async limit and the wait's retries for jobs of `seconds`: far more than they need."""
+    return int(seconds * 6 + 30)
+
+
+def _wait_for(jobs: str | list[str], seconds: float) -> dict:
+    """Wait on each launched job (`jobs`: the registered results, a list or a template)."""
     return {
         "name": "wait for both",
         "ansible.builtin.async_status": {"jid": "{{ item.ansible_job_id }}"},
         "loop": jobs,
         "register": "done",
         "until": "done is finished",
-        "retries": int(seconds * 6 + 30),
+        "retries": _budget(seconds),
         "delay": 1,
     }
 
@@ -70,14 +76,14 @@ def parallel_play(variant: str, seconds: float) -> list[dict]:
             "name": "launch both",
             "ansible.builtin.command": f"{JOB} --seconds {{{{ item }}}}",
             "loop": [seconds, seconds],
-            "async": int(seconds * 6 + 30),
+            "async": _budget(seconds),
             "poll": 0,
             "register": "jobs",
         }
         jobs = [launch, _wait_for("{{ jobs.results }}", seconds)]
     if variant == "async":
         for number, job in enumerate(jobs):
-            job.update({"async": int(seconds * 6 + 30), "poll": 0, "register": f"job{number}"})
+            job.update({"async": _budget(seconds), "poll": 0, "register": f"job{number}"})
         jobs.append(_wait_for(["{{ job0 }}", "{{ job1 }}"], seconds))
     play["tasks"] = jobs
     return [play]
