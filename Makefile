@@ -167,6 +167,12 @@ NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is n
 release: ## [instructor] Release ASSIGNMENT (default async-basics) from grader/source to the learners
 	$(NEED_LAB)
 	@test -d grader/source/$(ASSIGNMENT) || { echo "no grader/source/$(ASSIGNMENT) in this repository" >&2; exit 1; }
+	@role=$$($(COMPOSE) exec -T lab printenv LAB_ROLE 2>/dev/null || echo learner); \
+	if [ "$$role" != instructor ] && [ -z "$(LEARNER_LAB)" ]; then \
+	  echo "This lab's LAB_ROLE is $$role: a release copies grader/source (the solutions and hidden tests)" >&2; \
+	  echo "into its work folder, where whoever uses this lab can read them. Release from an instructor's" >&2; \
+	  echo "lab (LAB_ROLE=instructor in .env, then make up), or, if this lab is yours alone, run" >&2; \
+	  echo "make release LEARNER_LAB=1." >&2; exit 1; fi
 	$(AS_ROOT) rm -rf $(COURSE_IN_LAB)/source/$(ASSIGNMENT)
 	$(AS_ROOT) mkdir -p $(COURSE_IN_LAB)/source
 	$(AS_ROOT) chown jovyan:jovyan $(COURSE_IN_LAB)
@@ -209,11 +215,13 @@ reference: ## [developer] Record the reference runs the feedback shows, from the
 	docker cp $(LAB_ID):/tmp/reference/. src/asynclab/data/reference/
 	@echo "wrote src/asynclab/data/reference/ (rebuild the lab image to use them: make lab)"
 
-feedback: ## [instructor] Make the feedback HTML (no hidden tests, no tracebacks) and copy it to grader/feedback/
+feedback: ## [instructor] Make the feedback HTML (no hidden tests, no tracebacks), release it to the learners (Fetch Feedback) and copy it to grader/feedback/
 	$(NEED_LAB)
 	$(IN_COURSE) nbgrader generate_feedback $(ASSIGNMENT) --force
+	$(IN_COURSE) nbgrader release_feedback $(ASSIGNMENT)
 	mkdir -p $(GRADER_OUT)/feedback
 	docker cp $(LAB_ID):$(COURSE_IN_LAB)/feedback/. $(GRADER_OUT)/feedback/
+	@echo "released: learners get it with Fetch Feedback in the Assignments tab; the files are in $(GRADER_OUT)/feedback/<student>/$(ASSIGNMENT)/"
 
 grades: ## [instructor] Export every grade to grader/grades.csv
 	$(NEED_LAB)

@@ -1,7 +1,8 @@
 """`make bench`: the lab's speed, each figure beside its baseline measured in the same run.
 
     python bench/run.py [--runs N] [--submissions N] [--class-size N]
-                        [--skip playbooks,mitogen,class_grading,class,stack,build]
+                        [--hub-storm N]
+                        [--skip playbooks,mitogen,class_grading,class,stack,build,hub]
 
 Against the running stack (make lab). The playbook figures are measured inside the lab
 container (python -m asynclab.benchmarks); class grading and the stack from this machine.
@@ -24,6 +25,7 @@ sys.path.insert(0, str(HERE))
 
 from asynclab.host_set import compose_command as compose  # noqa: E402
 from grading import class_grading, class_of  # noqa: E402
+from hub import hub_figures  # noqa: E402
 from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
 from mitogen_strategy import mitogen_figures  # noqa: E402
 from stack import build_times, stack_memory, start_times  # noqa: E402
@@ -225,6 +227,29 @@ def table(results: dict) -> str:
                 rows.append((f"stack {key[:-2].replace('_', ' ')}", f"{s[key]:.0f} s", "", "", ""))
         if s.get("memory_mib"):
             rows.append(("stack memory (sum over containers)", f"{s['memory_mib']:.0f} MiB", "", "", ""))
+    h = results.get("hub")
+    if h:
+        rows.append(("hub: login to a server that answers", f"{h['spawn_s']:.0f} s", "", "", "5 healthy targets"))
+        rows.append(
+            (
+                "hub: one learner, after a notebook ran",
+                f"{h['memory_per_learner_mib']:.0f} MiB",
+                f"idle {h['memory_per_learner_idle_mib']:.0f} MiB",
+                "",
+                "server, 5 targets, stand-in",
+            )
+        )
+        st = h["storm"]
+        last = st["last_server_answers_s"]
+        rows.append(
+            (
+                f"hub: {st['learners']} learners log in at once",
+                f"{st['answered']} answer, the last after {last:.0f} s" if last else "none answered",
+                f"one alone {h['spawn_s']:.0f} s",
+                "",
+                f"{len(st['failed'])} failed; holds {min(st['machine_holds'].values())}",
+            )
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
@@ -238,7 +263,13 @@ def main(argv=None) -> int:
         "--class-size", type=int, default=30, help="submissions of the class graded once in parallel (default 30)"
     )
     parser.add_argument(
-        "--skip", default="", help="comma-separated: playbooks, mitogen, class_grading, class, stack, build"
+        "--skip", default="", help="comma-separated: playbooks, mitogen, class_grading, class, stack, build, hub"
+    )
+    parser.add_argument(
+        "--hub-storm",
+        type=int,
+        default=0,
+        help="learners logging in at once on the hub (default: as many as the machine holds)",
     )
     parser.add_argument("--project", default=os.environ.get("COMPOSE_PROJECT_NAME") or "asynclab")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
@@ -290,6 +321,10 @@ def main(argv=None) -> int:
         stack = {"memory_mib": stack_memory(args.project), **start_times(HERE.parent, compose())}
         stack["build_s"] = None if "build" in skip else build_times(HERE.parent)
         results.update(measured({"stack": stack}))
+        save()
+    if "hub" not in skip:
+        print("hub: a spawn, a learner's memory, a storm of logins ...", flush=True)
+        results.update(measured(hub_figures(args.hub_storm)))
         save()
     print()
     print(table(results))

@@ -38,6 +38,11 @@ def stack_memory(project: str) -> float:
         capture_output=True,
         text=True,
     ).stdout.split()
+    return containers_memory(ids)
+
+
+def containers_memory(ids: list[str]) -> float:
+    """MiB used by these running containers, summed (docker stats)."""
     if not ids:
         return 0.0
     stats = subprocess.run(

@@ -50,6 +50,18 @@ else:
     exchange = os.path.expanduser("~/.nbgrader-exchange")
 os.makedirs(exchange, exist_ok=True)
 c.Exchange.root = exchange
+# The inbound folder is sticky, a submission is readable by its learner and the instructors
+# only, and one that names another learner than the Unix user who made it is refused at
+# collection as a forgery (asynclab.classroom.exchange).
+c.ExchangeFactory.release_assignment = "asynclab.classroom.exchange.StickyInboundRelease"
+c.ExchangeFactory.submit = "asynclab.classroom.exchange.PrivateSubmit"
+c.ExchangeFactory.collect = "asynclab.classroom.exchange.OwnerCheckedCollect"
+# On the hub (deploy/jupyterhub) every person is a Unix user of their own: the exchange's
+# course folder belongs to the instructors' group (nbgrader's groupshared mode), and each
+# fetched assignment lands in a folder named after the course.
+if os.environ.get("ASYNCLAB_HUB"):
+    c.CourseDirectory.groupshared = True
+    c.Exchange.path_includes_course = True
 
 # Per cell. The exercises' own runs are cut much earlier by the lab's playbook timeouts.
 c.Execute.timeout = 600

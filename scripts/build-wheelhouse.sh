@@ -17,7 +17,10 @@ trap 'rm -f "$req"' EXIT
 arch=$(uname -m)
 platforms=()
 for glibc in 2_41 2_39 2_38 2_36 2_35 2_34 2_31 2_28 2_17; do platforms+=(--platform "manylinux_${glibc}_$arch"); done
-"$py" -m pip download --disable-pip-version-check -q -d "$out" \
+# Pure-Python packages with no wheel on PyPI: built here, then found by the download below.
+"$py" "$(dirname "$0")/lab-requirements.py" pyproject.toml --wheelhouse-builds \
+  | xargs -r "$py" -m pip wheel --disable-pip-version-check -q --no-deps -w "$out"
+"$py" -m pip download --disable-pip-version-check -q -d "$out" --find-links "$out" \
   --python-version 3.13 --implementation cp --abi cp313 --abi abi3 --abi none --only-binary=:all: \
   "${platforms[@]}" --platform "manylinux2014_$arch" --platform "linux_$arch" --platform any \
   -r "$req"

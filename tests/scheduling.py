@@ -20,6 +20,7 @@ ONE_WORKER = frozenset(
         "tests/integration/test_browser.py",
         "tests/integration/test_browser_exercise.py",
         "tests/integration/test_bundle.py",
+        "tests/integration/test_class_on_hub.py",
         "tests/integration/test_cgroup_v2.py",
         "tests/integration/test_faults.py",
         "tests/integration/test_grading_course.py",

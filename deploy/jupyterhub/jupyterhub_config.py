@@ -1,21 +1,30 @@
-# JupyterHub for the async lab: one lab server per learner (the lab image), each with its
-# own five SSH targets and releases stand-in on a private network (lab_spawner.py), and
-# nbgrader's exchange shared by every server. See README.md beside this file.
+# JupyterHub for the async lab: one lab server per person (the lab image), run as a Unix user
+# of their own, each with their own five SSH targets and releases stand-in on a private
+# network (lab_spawner.py, people.py), and nbgrader's exchange shared as nbgrader designed it.
+# See README.md beside this file.
 #
 # The admin's settings come from the environment of the hub container:
 #   ASYNCLAB_HUB_ADMINS          instructors, comma-separated: JupyterHub admins, and the
 #                                only servers that hold the course's sources (solutions)
-#   ASYNCLAB_HUB_USERS           learners allowed to log in, comma-separated
-#   ASYNCLAB_HUB_PASSWORD        the learners' password (8 characters or more)
-#   ASYNCLAB_HUB_ADMIN_PASSWORD  the instructors' password (32 characters or more)
-#   ASYNCLAB_HUB_NETWORK         Docker network of the hub and the lab servers (labhub)
-#   ASYNCLAB_HUB_HOST            the hub container's name on that network (labhub)
+#   ASYNCLAB_HUB_ADMIN_PASSWORD  the instructors' initial password (32 characters or more),
+#                                each changes it at /hub/change-password
+#   ASYNCLAB_HUB_AUTH            native (default): a password per person, sign-up with an
+#                                instructor's approval or accounts from a class list
+#                                (class_list.py); shared-password: one password for every
+#                                learner, for an ungraded workshop only
+#   ASYNCLAB_HUB_USERS           shared-password only: the learners allowed to log in
+#   ASYNCLAB_HUB_PASSWORD        shared-password only: the learners' password (8 characters or more)
+#   ASYNCLAB_HUB_PREFIX          first part of every container's, network's and volume's name (labhub)
+#   ASYNCLAB_HUB_NETWORK         Docker network of the hub and the lab servers (the prefix)
+#   ASYNCLAB_HUB_HOST            the hub container's name on that network (the prefix)
+#   ASYNCLAB_HUB_TARGETS_TIMEOUT seconds a person's targets may take to become healthy (240)
 #   ASYNCLAB_LAB_IMAGE, ASYNCLAB_TARGET_IMAGE   images (asynclab/lab:0.1.0, asynclab/target:0.1.0)
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lab_spawner import LabSpawner  # noqa: E402 (found beside this file)
+from people import UNIX_NAME  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 
@@ -31,8 +40,11 @@ def names(variable: str) -> set[str]:
     return {name.strip() for name in setting(variable).split(",") if name.strip()}
 
 
-PREFIX = "labhub"  # lab servers labhub-<user>, targets labhub-<user>-web1, ...
-NETWORK = setting("ASYNCLAB_HUB_NETWORK", "labhub")
+# Lab servers <prefix>-<user>, targets <prefix>-<user>-web1, ..., volumes <prefix>-<user>-home, ...
+PREFIX = setting("ASYNCLAB_HUB_PREFIX", "labhub")
+if not UNIX_NAME.match(PREFIX):
+    raise SystemExit(f"jupyterhub_config.py: ASYNCLAB_HUB_PREFIX {PREFIX!r} is not a Docker-safe name")
+NETWORK = setting("ASYNCLAB_HUB_NETWORK", PREFIX)
 EXCHANGE = "/srv/nbgrader/exchange"
 EXCHANGE_VOLUME = f"{PREFIX}-exchange"
 DATA = "/srv/jupyterhub"  # the hub's database and cookie secret: a volume of the hub container
@@ -42,21 +54,51 @@ DATA = "/srv/jupyterhub"  # the hub's database and cookie secret: a volume of th
 # `-p 127.0.0.1:8000:8000`), the hub's API on 8081 for the lab servers on NETWORK only.
 c.JupyterHub.bind_url = "http://0.0.0.0:8000"
 c.JupyterHub.hub_bind_url = "http://0.0.0.0:8081"
-c.JupyterHub.hub_connect_url = f"http://{setting('ASYNCLAB_HUB_HOST', 'labhub')}:8081"
+c.JupyterHub.hub_connect_url = f"http://{setting('ASYNCLAB_HUB_HOST', PREFIX)}:8081"
 c.JupyterHub.db_url = f"sqlite:///{DATA}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = f"{DATA}/jupyterhub_cookie_secret"
+# A restart of the hub (an upgrade, `docker restart`) leaves the servers and their targets
+# running: people keep their work and their kernels, and the hub finds them again at start.
+c.JupyterHub.cleanup_servers = False
+# The proxy runs inside the hub's container: its pid file stays there, out of the data volume
+# (a pid file left in the volume by a killed hub named a process of the next container).
+c.ConfigurableHTTPProxy.pid_file = "/tmp/jupyterhub-proxy.pid"
 # Making a learner's targets takes a while: a few spawns at a time, with time to finish.
 c.JupyterHub.concurrent_spawn_limit = 5
 
 # ---- who logs in ----------------------------------------------------------------------------
-# One password for the learners, another for the instructors. Anyone with the learners'
-# password can log in as any allowed learner: for graded work, use a per-person
-# authenticator (OAuthenticator, LDAPAuthenticator, NativeAuthenticator) instead.
-c.JupyterHub.authenticator_class = "shared-password"
 c.Authenticator.admin_users = names("ASYNCLAB_HUB_ADMINS")
-c.Authenticator.allowed_users = names("ASYNCLAB_HUB_USERS")
-c.SharedPasswordAuthenticator.user_password = setting("ASYNCLAB_HUB_PASSWORD")
-c.SharedPasswordAuthenticator.admin_password = setting("ASYNCLAB_HUB_ADMIN_PASSWORD")
+bad = sorted(name for name in c.Authenticator.admin_users if not UNIX_NAME.match(name))
+if bad:
+    raise SystemExit(f"jupyterhub_config.py: ASYNCLAB_HUB_ADMINS names {bad}, which cannot be Unix user names")
+AUTH = setting("ASYNCLAB_HUB_AUTH", "native")
+if AUTH == "native":
+    # A password per person; NativeAuthenticator approves who may log in, so every
+    # authenticated name is allowed.
+    c.JupyterHub.authenticator_class = "lab_authenticator.LabAuthenticator"
+    c.Authenticator.allow_all = True
+    c.LabAuthenticator.instructor_password = setting("ASYNCLAB_HUB_ADMIN_PASSWORD")
+    if len(c.LabAuthenticator.instructor_password) < 32:
+        raise SystemExit("jupyterhub_config.py: ASYNCLAB_HUB_ADMIN_PASSWORD needs 32 characters or more")
+    c.NativeAuthenticator.minimum_password_length = 10
+    c.NativeAuthenticator.check_common_password = True
+    c.NativeAuthenticator.allowed_failed_logins = 5
+    c.NativeAuthenticator.seconds_before_next_try = 300
+elif AUTH == "shared-password":
+    # One password for the learners, another for the instructors. Anyone with the learners'
+    # password can log in as any allowed learner: for an ungraded workshop only.
+    c.JupyterHub.authenticator_class = "shared-password"
+    c.Authenticator.allowed_users = names("ASYNCLAB_HUB_USERS")
+    c.SharedPasswordAuthenticator.user_password = setting("ASYNCLAB_HUB_PASSWORD")
+    c.SharedPasswordAuthenticator.admin_password = setting("ASYNCLAB_HUB_ADMIN_PASSWORD")
+    print(
+        "jupyterhub_config.py: WARNING: ASYNCLAB_HUB_AUTH=shared-password: every learner shares one "
+        "password, so anyone who has it can log in, and submit, as any learner. Use it for an "
+        "ungraded workshop only.",
+        file=sys.stderr,
+    )
+else:
+    raise SystemExit(f"jupyterhub_config.py: ASYNCLAB_HUB_AUTH is {AUTH!r}; it is native or shared-password")
 
 # ---- each learner's lab server ----------------------------------------------------------------
 c.JupyterHub.spawner_class = LabSpawner
@@ -68,10 +110,9 @@ c.DockerSpawner.prefix = PREFIX
 c.DockerSpawner.network_name = NETWORK
 c.DockerSpawner.use_internal_ip = True  # reached by the hub on NETWORK: no port published
 c.DockerSpawner.remove = True  # a stopped server's container goes; its work volume stays
-c.DockerSpawner.volumes = {
-    f"{PREFIX}-{{username}}-work": "/home/jovyan/work",
-    EXCHANGE_VOLUME: EXCHANGE,
-}
+# Each person's home volume (labhub-<user>-home at /home/jovyan, work/ in it) and the class's
+# passwd and group (labhub-people, read-only) are added by LabSpawner.
+c.DockerSpawner.volumes = {EXCHANGE_VOLUME: EXCHANGE}
 c.DockerSpawner.read_only_volumes = {f"{PREFIX}-{{username}}-keys": "/etc/lab-keys"}
 c.DockerSpawner.environment = {"NBGRADER_EXCHANGE": EXCHANGE}
 c.DockerSpawner.mem_limit = "1G"
@@ -100,11 +141,14 @@ c.DockerSpawner.extra_create_kwargs = {
 c.Spawner.notebook_dir = "/home/jovyan/work"
 c.Spawner.default_url = "/lab"
 c.Spawner.start_timeout = 360
-c.Spawner.http_timeout = 120
+# A storm of logins on a small machine: 18 servers starting at once on 2 cores left one
+# unanswered after 120 s (make bench, hub.storm). A slow start is better than a failed one.
+c.Spawner.http_timeout = 300
 
 # ---- each learner's targets (lab_spawner.LabSpawner) ----------------------------------------------
 c.LabSpawner.target_image = setting("ASYNCLAB_TARGET_IMAGE", "asynclab/target:0.1.0")
 # The limits of each target are docker-compose.yml's (LAB_TARGET_MEM_LIMIT and LAB_TARGET_PIDS_LIMIT in the
 # hub's environment change them), unless c.LabSpawner.target_mem_limit / target_pids_limit are set here.
-c.LabSpawner.targets_timeout = 240
+c.LabSpawner.targets_timeout = float(setting("ASYNCLAB_HUB_TARGETS_TIMEOUT", "240"))
 c.LabSpawner.exchange_volume = EXCHANGE_VOLUME
+c.LabSpawner.people_volume = f"{PREFIX}-people"

@@ -65,6 +65,7 @@ class LearnerLab:
     target_image: str = "asynclab/target:0.1.0"
     target_mem_limit: str = ""  # empty: docker-compose.yml's LAB_TARGET_MEM_LIMIT default
     target_pids_limit: int = 0  # 0: docker-compose.yml's LAB_TARGET_PIDS_LIMIT default
+    key_owner: str = "1000:1000"  # uid:gid of the server that reads the private key
 
     def __post_init__(self):
         if not SAFE_NAME.match(self.learner):
@@ -142,6 +143,7 @@ class LearnerLab:
                 self.keys_volume: {"bind": "/keys", "mode": "rw"},
                 self.trust_volume: {"bind": "/trust", "mode": "rw"},
             },
+            environment={"KEY_OWNER": self.key_owner},
             network_mode="none",
             labels=self._labels("keygen"),
             detach=True,
@@ -247,10 +249,10 @@ class LearnerLab:
         try:
             wait_until(all_healthy, timeout, 1.0, what=f"the targets of {self.learner}")
         except TimeoutError:
+            why = one_line("; ".join(f"{part}: {said}" for part, said in sorted(self.why_unhealthy().items())))
             raise LearnerLabError(
-                f"the lab of {self.learner} is not healthy after {timeout:.0f}s: "
-                f"{self.why_unhealthy()} "
-                "(see Troubleshooting in deploy/jupyterhub/README.md)"
+                f"the lab's hosts did not become healthy in {timeout:.0f} s ({why or 'no health check ran yet'}); "
+                "ask the admin (Troubleshooting in deploy/jupyterhub/README.md)"
             ) from None
 
     def why_unhealthy(self) -> dict[str, str]:
@@ -293,19 +295,7 @@ class LearnerLab:
             volume.remove(force=True)
 
 
-def prepare_exchange(client, volume: str, image: str) -> None:
-    """Make nbgrader's shared exchange volume once, owned by the lab's user (uid 1000)."""
-    try:
-        client.volumes.get(volume)
-        return
-    except docker.errors.NotFound:
-        pass
-    client.volumes.create(volume, labels={PART_LABEL: "exchange"})
-    client.containers.run(
-        image,
-        entrypoint=["chown", "1000:1000", "/exchange"],
-        user="root",
-        volumes={volume: {"bind": "/exchange", "mode": "rw"}},
-        network_mode="none",
-        remove=True,
-    )
+def one_line(text: str, width: int = 200) -> str:
+    """A health check's output as one short line: a spawn page shows one line."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"

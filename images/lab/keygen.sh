@@ -5,6 +5,7 @@
 set -eu
 dir=${1:-/keys}      # private: the controller's key, the server certificate
 trust=${2:-/trust}   # public: what the targets trust
+owner=${KEY_OWNER:-1000:1000}  # who reads the private key: jovyan, or the hub's learner (uid:gid)
 umask 022
 chmod 0755 "$dir" "$trust"
 if [ ! -s "$dir/id_ed25519" ]; then
@@ -12,7 +13,7 @@ if [ ! -s "$dir/id_ed25519" ]; then
   echo "keygen: new SSH key pair for this install"
 fi
 cp "$dir/id_ed25519.pub" "$trust/authorized_keys"
-chown 1000:1000 "$dir/id_ed25519" "$dir/id_ed25519.pub"
+chown "$owner" "$dir/id_ed25519" "$dir/id_ed25519.pub"
 chmod 0600 "$dir/id_ed25519"
 chown 0:0 "$trust/authorized_keys"
 chmod 0644 "$trust/authorized_keys" "$dir/id_ed25519.pub"

@@ -118,7 +118,8 @@ def graded(lab, tmp_path_factory):
         steps[key or target] = done
         return done
 
-    release = make("release")
+    make("release", key="release in a learner's lab")  # refused: it would show the solutions
+    release = make("release", "LEARNER_LAB=1")
     assert release.returncode == 0, release.stdout + release.stderr
     fetch(container, f"/tmp/gradetest-{run_id}/course/release/{ASSIGNMENT}/{ASSIGNMENT}.ipynb", tmp)
     subs = tmp / "submissions"
@@ -143,6 +144,11 @@ def graded(lab, tmp_path_factory):
     make("autograde", key="again")  # everything graded is kept, the broken one is tried again
     make("autograde", "WORKERS=0", "STUDENT=blank", "REGRADE=1", key="in the lab")
     make("feedback")
+    steps["released feedback"] = (
+        container.exec_run(["sh", "-c", f"ls /tmp/gradetest-{run_id}/exchange/async-lab/feedback"], user="jovyan")
+        .output.decode()
+        .split()
+    )
     make("grades")
     fetch(container, f"/tmp/gradetest-{run_id}/course/autograded", tmp)
     yield tmp, steps
@@ -157,6 +163,21 @@ def test_the_release_has_no_solutions_and_no_hidden_tests(graded):
     assert sum("# YOUR ANSWER HERE" in source for source in code) == 12 and "raise NotImplementedError()" not in text
     for leaked in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", 'check(\\"', "reports_status is finished"):
         assert leaked not in text
+
+
+def test_make_release_refuses_in_a_learners_lab_and_says_why(graded):
+    _, steps = graded
+    refused = steps["release in a learner's lab"]
+    assert refused.returncode != 0
+    assert "LAB_ROLE is learner" in refused.stderr and "make release LEARNER_LAB=1" in refused.stderr
+
+
+def test_make_feedback_releases_it_to_each_graded_learner(graded):
+    _, steps = graded
+    assert steps["feedback"].returncode == 0, steps["feedback"].stdout + steps["feedback"].stderr
+    assert "Fetch Feedback" in steps["feedback"].stdout
+    # One HTML file per graded submission, named as nbgrader's fetch_feedback looks it up.
+    assert len([name for name in steps["released feedback"] if name.endswith(".html")]) == 3
 
 
 def test_every_submission_was_tried_and_the_broken_one_reported(graded):

@@ -11,14 +11,27 @@ from traitlets.config import PyFileConfigLoader
 HUB = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub"
 ENV = {
     "ASYNCLAB_HUB_ADMINS": "teacher, assistant",
+    "ASYNCLAB_HUB_ADMIN_PASSWORD": "an-instructor-password-of-32-chars+",
+}
+SHARED = {
+    "ASYNCLAB_HUB_AUTH": "shared-password",
     "ASYNCLAB_HUB_USERS": "ann,bob,,carla-m",
     "ASYNCLAB_HUB_PASSWORD": "learners-pass-1",
-    "ASYNCLAB_HUB_ADMIN_PASSWORD": "an-instructor-password-of-32-chars+",
 }
 
 
 def load_config(monkeypatch, **env):
-    for name in ("ASYNCLAB_HUB_NETWORK", "ASYNCLAB_HUB_HOST", "ASYNCLAB_LAB_IMAGE", "ASYNCLAB_TARGET_IMAGE"):
+    for name in (
+        "ASYNCLAB_HUB_NETWORK",
+        "ASYNCLAB_HUB_HOST",
+        "ASYNCLAB_LAB_IMAGE",
+        "ASYNCLAB_TARGET_IMAGE",
+        "ASYNCLAB_HUB_PREFIX",
+        "ASYNCLAB_HUB_AUTH",
+        "ASYNCLAB_HUB_USERS",
+        "ASYNCLAB_HUB_PASSWORD",
+        "ASYNCLAB_HUB_TARGETS_TIMEOUT",
+    ):
         monkeypatch.delenv(name, raising=False)
     for name, value in {**ENV, **env}.items():
         monkeypatch.setenv(name, value)
@@ -60,20 +73,22 @@ def test_no_docker_socket_no_privileges(config):
     assert config.DockerSpawner.use_internal_ip is True  # no port of a lab server is published
 
 
-def test_work_keys_and_the_shared_exchange(config):
-    assert config.DockerSpawner.volumes == {
-        "labhub-{username}-work": "/home/jovyan/work",
-        "labhub-exchange": "/srv/nbgrader/exchange",
-    }
+def test_homes_keys_people_and_the_shared_exchange(config, spawner_module):
+    assert config.DockerSpawner.volumes == {"labhub-exchange": "/srv/nbgrader/exchange"}
     assert config.DockerSpawner.read_only_volumes == {"labhub-{username}-keys": "/etc/lab-keys"}
     assert config.DockerSpawner.environment["NBGRADER_EXCHANGE"] == "/srv/nbgrader/exchange"
     assert config.LabSpawner.exchange_volume == "labhub-exchange"
+    assert config.LabSpawner.people_volume == "labhub-people"
+    spawner = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="ann", admin=False, id=4))
+    assert spawner.volume_binds["labhub-ann-home"] == {"bind": "/home/jovyan", "mode": "rw"}
+    assert spawner.volume_binds["labhub-people"] == {"bind": "/etc/labhub", "mode": "ro"}
+    assert spawner.learner_lab().key_owner == "20004:20004"
 
 
 def test_each_learner_gets_their_own_targets_network_and_keys(config, spawner_module):
     from learner_lab import LearnerLab
 
-    spawner = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="carla-m", admin=False))
+    spawner = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="carla-m", admin=False, id=7))
     lab = spawner.learner_lab()
     assert spawner.object_name == "labhub-carla-2dm"
     assert lab.target_containers == {h: f"labhub-carla-2dm-{h}" for h in ("web1", "web2", "web3", "db1", "app1")}
@@ -81,15 +96,15 @@ def test_each_learner_gets_their_own_targets_network_and_keys(config, spawner_mo
     assert lab.network == "labhub-carla-2dm-targets"
     # The volume the server mounts read-only is the one the learner's keygen fills.
     assert {lab.keys_volume: {"bind": "/etc/lab-keys", "mode": "ro"}}.items() <= spawner.volume_binds.items()
-    assert spawner.volume_binds["labhub-carla-2dm-work"] == {"bind": "/home/jovyan/work", "mode": "rw"}
+    assert spawner.volume_binds["labhub-carla-2dm-home"] == {"bind": "/home/jovyan", "mode": "rw"}
     other = LearnerLab(learner="bob", prefix=config.DockerSpawner.prefix)
     assert not set(lab.target_containers.values()) & set(other.target_containers.values())
     assert other.network != lab.network and other.keys_volume != lab.keys_volume
 
 
 def test_learners_never_see_the_course_sources_instructors_do(config, spawner_module):
-    learner = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="ann", admin=False))
-    instructor = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="teacher", admin=True))
+    learner = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="ann", admin=False, id=2))
+    instructor = spawner_module.LabSpawner(config=config, user=SimpleNamespace(name="teacher", admin=True, id=1))
     covered = [m for m in learner.mount_binds if m["Target"] == "/opt/lab/course/grader/source"]
     assert covered and covered[0]["Type"] == "tmpfs" and covered[0]["ReadOnly"] is True
     assert not [m for m in instructor.mount_binds if m["Target"].startswith("/opt/lab/course")]
@@ -124,14 +139,32 @@ def test_hub_binds(config):
     assert config.JupyterHub.hub_bind_url == "http://0.0.0.0:8081"
     assert config.JupyterHub.hub_connect_url == "http://labhub:8081"
     assert config.JupyterHub.db_url == "sqlite:////srv/jupyterhub/jupyterhub.sqlite"
+    assert config.JupyterHub.cleanup_servers is False  # a restarted hub keeps the running servers
 
 
-def test_who_logs_in_comes_from_the_environment(config):
-    assert config.JupyterHub.authenticator_class == "shared-password"
+def test_each_person_has_their_own_password_by_default(config):
+    assert config.JupyterHub.authenticator_class == "lab_authenticator.LabAuthenticator"
     assert config.Authenticator.admin_users == {"teacher", "assistant"}
+    assert "allowed_users" not in config.Authenticator
+    assert "SharedPasswordAuthenticator" not in config
+    assert config.LabAuthenticator.instructor_password == ENV["ASYNCLAB_HUB_ADMIN_PASSWORD"]
+    assert config.NativeAuthenticator.allowed_failed_logins > 0
+
+
+def test_the_shared_password_only_when_the_admin_asks_for_it(monkeypatch, capfd):
+    config = load_config(monkeypatch, **SHARED)
+    assert config.JupyterHub.authenticator_class == "shared-password"
     assert config.Authenticator.allowed_users == {"ann", "bob", "carla-m"}
-    assert config.SharedPasswordAuthenticator.user_password == ENV["ASYNCLAB_HUB_PASSWORD"]
+    assert config.SharedPasswordAuthenticator.user_password == SHARED["ASYNCLAB_HUB_PASSWORD"]
     assert config.SharedPasswordAuthenticator.admin_password == ENV["ASYNCLAB_HUB_ADMIN_PASSWORD"]
+    assert "ungraded workshop only" in capfd.readouterr().err
+
+
+def test_an_unknown_login_mode_and_an_admin_with_no_unix_name_are_named(monkeypatch):
+    with pytest.raises(SystemExit, match="native or shared-password"):
+        load_config(monkeypatch, ASYNCLAB_HUB_AUTH="ldap")
+    with pytest.raises(SystemExit, match="Unix user names"):
+        load_config(monkeypatch, ASYNCLAB_HUB_ADMINS="Teacher.One")
 
 
 def test_the_admin_can_move_network_hub_and_images(monkeypatch):
@@ -147,6 +180,12 @@ def test_the_admin_can_move_network_hub_and_images(monkeypatch):
 def test_a_missing_setting_is_named(monkeypatch, missing):
     with pytest.raises(SystemExit, match=missing):
         load_config(monkeypatch, **{missing: " "})
+
+
+@pytest.mark.parametrize("missing", ["ASYNCLAB_HUB_USERS", "ASYNCLAB_HUB_PASSWORD"])
+def test_a_missing_setting_of_the_shared_password_is_named(monkeypatch, missing):
+    with pytest.raises(SystemExit, match=missing):
+        load_config(monkeypatch, **{**SHARED, missing: " "})
 
 
 def test_bad_learner_names_are_refused(monkeypatch):
