@@ -98,7 +98,7 @@ def hub_figures(storm: int = 0) -> dict:
         def one(name: str) -> float | str:
             try:
                 return spawned(hub, name, made[name][1])
-            except SpawnFailed as failed:  # counted, not fatal: how many fail is a figure too
+            except (SpawnFailed, TimeoutError) as failed:  # counted, not fatal: how many fail is a figure too
                 return str(failed)
 
         with ThreadPoolExecutor(n) as pool:

@@ -24,6 +24,8 @@ import pytest
 from asynclab.waiting import wait_until
 from tests.helpers.hub import ADMIN_PASSWORD, HUB_DIR, HubStack, Person, SpawnFailed
 
+from .browsing import SHOTS, chromium_browser
+
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -165,6 +167,23 @@ def test_each_person_runs_as_a_unix_user_of_their_own_with_no_privileges(hub, pe
         assert not [m for m in server.attrs["Mounts"] if "docker.sock" in m.get("Source", "")]
     # The same person keeps their uid: it comes from the hub's database.
     assert unix_identity(people["ann"])[0] == identities["ann"][0]
+
+
+def test_in_a_browser_a_wrong_password_is_said_and_the_right_one_opens_her_own_lab(hub, accounts, second_spawn):
+    with chromium_browser() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 800})
+        page.goto(f"{hub.url}/hub/login")
+        page.fill("#username_input", "ann")
+        page.fill("#password_input", "not-her-password")
+        page.click("#login_submit")
+        page.wait_for_selector("text=Invalid username or password", timeout=30_000)
+        page.fill("#username_input", "ann")
+        page.fill("#password_input", accounts["ann"][1])
+        page.click("#login_submit")
+        page.wait_for_url(re.compile(r"/user/ann/lab"), timeout=180_000)
+        # Her lab opens on START.md, rendered, as a single lab does.
+        page.wait_for_selector(".jp-RenderedMarkdown >> text=Start here", timeout=180_000)
+        page.screenshot(path=str(SHOTS / "hub-ann-lab.png"))
 
 
 # ---- the loop: release, fetch, work, validate, submit -----------------------------------------

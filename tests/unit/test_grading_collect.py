@@ -48,6 +48,10 @@ def test_three_layouts_in_one_folder(tmp_path, course, capsys):
         nb = nbformat.read(str(submitted(course, student) / f"{ASSIGNMENT}.ipynb"), as_version=4)
         assert nb.cells[0].source == f"{student} = 1"
         assert (submitted(course, student) / "timestamp.txt").is_file()
+    # A secret of its own per submission, as nbgrader's submit writes: release_feedback names
+    # each feedback file by it.
+    secrets = {(submitted(course, s) / "submission_secret.txt").read_text() for s in ("alice", "bob", "carol")}
+    assert len(secrets) == 3 and all(len(secret) == 128 for secret in secrets)
     assert (submitted(course, "alice") / "notes.txt").read_text() == "extra file"
     assert "bob: my copy.ipynb renamed to async-basics.ipynb" in out
 

@@ -3,8 +3,9 @@
     python -m asynclab.classroom.collect SOURCE ASSIGNMENT [--course DIR] [--force]
 
 Each submission lands in ``<course>/submitted/<student>/<assignment>/`` with nbgrader's
-``timestamp.txt`` (the newest modification time of the student's files, UTC), ready for
-``nbgrader autograde``. SOURCE holds, for each student, one of:
+``timestamp.txt`` (the newest modification time of the student's files, UTC) and a
+``submission_secret.txt`` as nbgrader's submit writes one (``nbgrader release_feedback``
+names each feedback file by it), ready for ``nbgrader autograde``. SOURCE holds, for each student, one of:
 
     <student>/<assignment>/*.ipynb    (plus any other files of the assignment)
     <student>/*.ipynb
@@ -29,6 +30,7 @@ import argparse
 import json
 import os
 import re
+import secrets
 import shutil
 import sys
 import tempfile
@@ -179,6 +181,7 @@ def import_submission(sub: Submission, course: Path, assignment: str, force: boo
     newest = max(path.stat().st_mtime for path in sub.files.values())
     stamp = datetime.fromtimestamp(newest, UTC).strftime(TIMESTAMP_FORMAT)
     (dest / "timestamp.txt").write_text(stamp)
+    (dest / "submission_secret.txt").write_text(secrets.token_hex(64))
     report.imported.append(sub.student)
 
 
