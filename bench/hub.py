@@ -46,7 +46,8 @@ print("ran")
 def learner_memory(hub: HubStack, name: str) -> float:
     """MiB of a learner's server, five targets and stand-in (docker stats)."""
     ids = [c.id for c in hub.client.containers.list() if c.name == f"{hub.prefix}-{name}"]
-    ids += [c.id for c in hub.client.containers.list(filters={"label": f"org.asynclab.hub.learner={name}"})]
+    labels = [f"org.asynclab.hub.learner={name}", f"org.asynclab.hub.prefix={hub.prefix}"]
+    ids += [c.id for c in hub.client.containers.list(filters={"label": labels})]
     return containers_memory(ids)
 
 

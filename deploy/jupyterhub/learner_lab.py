@@ -7,7 +7,8 @@ health checks, restart policy) come from docker-compose.yml itself (keygen, the 
 anchor of web1 … app1, releases) through asynclab.compose_spec: there is no second copy of
 them here, only the per-learner names, volumes, network and labels. No port is published,
 nothing is privileged, no container gets the Docker socket. Every object carries the label
-LEARNER_LABEL, so what belongs to a learner can be listed and removed.
+LEARNER_LABEL and the hub's prefix (PREFIX_LABEL), so what belongs to a learner of this hub
+can be listed and removed, and two hubs on one engine never touch each other's learners.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from asynclab.inventory import LAB_HOSTS as TARGETS
 from asynclab.waiting import wait_until
 
 LEARNER_LABEL = "org.asynclab.hub.learner"
+PREFIX_LABEL = "org.asynclab.hub.prefix"
 PART_LABEL = "org.asynclab.hub.part"
 SAFE_NAME = re.compile(r"^[a-z0-9_.-]+$")  # always after the prefix
 HERE = Path(__file__).resolve().parent
@@ -113,7 +115,12 @@ class LearnerLab:
         return {host: self.container(host) for host in TARGETS}
 
     def _labels(self, part: str) -> dict[str, str]:
-        return {LEARNER_LABEL: self.learner, PART_LABEL: part}
+        return {LEARNER_LABEL: self.learner, PREFIX_LABEL: self.prefix, PART_LABEL: part}
+
+    @property
+    def _mine(self) -> dict:
+        """The Docker filter of this learner's objects on this hub."""
+        return {"label": [f"{LEARNER_LABEL}={self.learner}", f"{PREFIX_LABEL}={self.prefix}"]}
 
     # ---- lifecycle -----------------------------------------------------------------------
     def create(self, timeout: float = 240) -> None:
@@ -266,11 +273,11 @@ class LearnerLab:
         return out
 
     def _containers(self):
-        return self.client.containers.list(all=True, filters={"label": f"{LEARNER_LABEL}={self.learner}"})
+        return self.client.containers.list(all=True, filters=self._mine)
 
     def leftovers(self) -> list[str]:
         """Everything of this learner's lab still on the engine (empty after remove)."""
-        label = {"label": f"{LEARNER_LABEL}={self.learner}"}
+        label = self._mine
         return (
             [f"container {c.name}" for c in self._containers()]
             + [f"network {n.name}" for n in self.client.networks.list(filters=label)]
@@ -279,7 +286,7 @@ class LearnerLab:
 
     def remove(self) -> None:
         """Remove the learner's targets, network and key volumes (never the work volume)."""
-        label = {"label": f"{LEARNER_LABEL}={self.learner}"}
+        label = self._mine
         had_targets = False
         for c in self._containers():
             had_targets = had_targets or c.labels.get(PART_LABEL) in TARGETS

@@ -140,7 +140,8 @@ def test_servers_spawn_at_once_and_a_second_spawn_of_the_same_learner_joins_the_
 def test_each_person_has_their_own_five_targets(hub, people, second_spawn):
     client = docker.from_env()
     for name in people:
-        parts = client.containers.list(filters={"label": f"org.asynclab.hub.learner={name}"})
+        labels = [f"org.asynclab.hub.learner={name}", f"org.asynclab.hub.prefix={hub.prefix}"]
+        parts = client.containers.list(filters={"label": labels})
         assert sorted(c.labels["org.asynclab.hub.part"] for c in parts) == sorted(HOSTS)
         assert all(c.attrs["State"]["Health"]["Status"] == "healthy" for c in parts)
     out = people["ann"].run(
@@ -183,6 +184,8 @@ def test_in_a_browser_a_wrong_password_is_said_and_the_right_one_opens_her_own_l
         page.wait_for_url(re.compile(r"/user/ann/lab"), timeout=180_000)
         # Her lab opens on START.md, rendered, as a single lab does.
         page.wait_for_selector(".jp-RenderedMarkdown >> text=Start here", timeout=180_000)
+        # Her own work folder beside it: the course copied into her home.
+        page.wait_for_selector(".jp-DirListing-item >> text=notebooks", timeout=60_000)
         page.screenshot(path=str(SHOTS / "hub-ann-lab.png"))
 
 

@@ -52,7 +52,7 @@ def learner_lab(monkeypatch):
 def run_on_learners_network(lab, keys_volume: str, command: list[str]) -> tuple[int, str]:
     """A throwaway lab container with a key volume and the learner's network only, as the
     learner's server gets them; returns (exit code, output)."""
-    from learner_lab import LEARNER_LABEL
+    from learner_lab import LEARNER_LABEL, PREFIX_LABEL
 
     container = lab.client.containers.run(
         lab.lab_image,
@@ -60,7 +60,7 @@ def run_on_learners_network(lab, keys_volume: str, command: list[str]) -> tuple[
         name=lab.container("probe"),
         network=lab.network,
         volumes={keys_volume: {"bind": "/etc/lab-keys", "mode": "ro"}},
-        labels={LEARNER_LABEL: lab.learner},
+        labels={LEARNER_LABEL: lab.learner, PREFIX_LABEL: lab.prefix},
         detach=True,
     )
     try:
@@ -72,11 +72,11 @@ def run_on_learners_network(lab, keys_volume: str, command: list[str]) -> tuple[
 
 def make_other_key_pair(lab) -> str:
     """A key pair made the way keygen makes every install's: it is not this learner's."""
-    from learner_lab import LEARNER_LABEL
+    from learner_lab import LEARNER_LABEL, PREFIX_LABEL
 
     keys, trust = lab.container("other-keys"), lab.container("other-trust")
     for volume in (keys, trust):
-        lab.client.volumes.create(volume, labels={LEARNER_LABEL: lab.learner})
+        lab.client.volumes.create(volume, labels={LEARNER_LABEL: lab.learner, PREFIX_LABEL: lab.prefix})
     lab.client.containers.run(
         lab.lab_image,
         entrypoint=["/usr/local/lib/lab/keygen.sh", "/keys", "/trust"],

@@ -97,6 +97,8 @@ def test_each_learner_gets_their_own_targets_network_and_keys(config, spawner_mo
     # The volume the server mounts read-only is the one the learner's keygen fills.
     assert {lab.keys_volume: {"bind": "/etc/lab-keys", "mode": "ro"}}.items() <= spawner.volume_binds.items()
     assert spawner.volume_binds["labhub-carla-2dm-home"] == {"bind": "/home/jovyan", "mode": "rw"}
+    # What a learner's objects are found by names this hub too: another hub's ann is not ours.
+    assert lab._mine == {"label": ["org.asynclab.hub.learner=carla-2dm", "org.asynclab.hub.prefix=labhub"]}
     other = LearnerLab(learner="bob", prefix=config.DockerSpawner.prefix)
     assert not set(lab.target_containers.values()) & set(other.target_containers.values())
     assert other.network != lab.network and other.keys_volume != lab.keys_volume
