@@ -29,6 +29,7 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from asynclab.cgroup_settings import target_image
 from asynclab.host_set import free_port
 from asynclab.waiting import wait_until
 
@@ -38,14 +39,8 @@ ADMIN_PASSWORD = "an-instructors-initial-password-" + "x" * 8  # 40 characters
 
 
 def image_version() -> str:
-    """LAB_VERSION from the environment, then .env, as compose and the Makefile read it."""
-    version = os.environ.get("LAB_VERSION", "")
-    env_file = ROOT / ".env"
-    if not version and env_file.exists():
-        for line in env_file.read_text().splitlines():
-            if line.startswith("LAB_VERSION="):
-                version = line.split("=", 1)[1].strip()
-    return version or "0.1.0"
+    """LAB_VERSION as compose and the Makefile read it (the environment, then .env)."""
+    return target_image(ROOT).rsplit(":", 1)[1]
 
 
 class SpawnFailed(RuntimeError):
