@@ -27,10 +27,11 @@ UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /sr
 
 .PHONY: help setup config images lab up down reset status url logs lint hooks test test-unit test-integration test-v2-vm clean purge
 
+# Each reader's targets in the order they are used: the order of this file.
 help: ## [learner] Show this help, by reader
 	@for reader in learner instructor admin developer; do \
 	  printf '\n\033[1m%s\033[0m\n' "$$reader"; \
-	  grep -hE "^[a-zA-Z0-9_-]+:.*## \[$$reader\] " $(MAKEFILE_LIST) | sort -t: -k1,1 \
+	  grep -hE "^[a-zA-Z0-9_-]+:.*## \[$$reader\] " $(MAKEFILE_LIST) \
 	    | awk -v tag="## [$$reader] " '{ i = index($$0, tag); split($$0, t, ":"); \
 	      printf "  \033[36m%-18s\033[0m %s\n", t[1], substr($$0, i + length(tag)) }'; \
 	done
@@ -42,7 +43,16 @@ $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) --upgrade pip
 	$(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) -e '.[dev]'
-	touch $@
+	touch $@ $(VENV)/.host-installed
+
+# What the instructor's parallel grading needs on the host: the package and Docker's SDK (the
+# `host` extra), not the developer's tools. A developer's .venv has it already.
+$(VENV)/.host-installed: pyproject.toml
+	@if [ -f $(VENV)/.installed ] && [ $(VENV)/.installed -nt pyproject.toml ]; then touch $@; else \
+	  python3 -m venv $(VENV) \
+	  && $(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) --upgrade pip \
+	  && $(VENV)/bin/pip install --disable-pip-version-check -q $(PIP_SOURCE) -e '.[host]' \
+	  && touch $@; fi
 
 setup: $(VENV)/.installed ## [developer] Create the host virtualenv (.venv) for tests and host-side tools (WHEELS=dir: offline)
 
@@ -196,7 +206,8 @@ collect: ## [instructor] Collect submissions from the exchange, or FROM=<folder 
 	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
 	fi
 
-autograde: $(VENV)/.installed ## [instructor] Grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
+# WORKERS=0 grades in the lab container: nothing to install on the host.
+autograde: $(if $(filter 0,$(WORKERS)),,$(VENV)/.host-installed) ## [instructor] Grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
 	$(NEED_LAB)
 ifeq ($(WORKERS),0)
 	@$(IN_COURSE) python -m asynclab.classroom.autograde $(ASSIGNMENT) $(foreach s,$(STUDENT),--student $(s)) $(if $(REGRADE),--regrade); \

@@ -19,8 +19,15 @@ from nbgrader.preprocessors import (
 
 try:
     from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
+    from asynclab.classroom.feedback_alt_text import DescribeImages
+    from asynclab.classroom.feedback_comments import DropEmptyComments
+    from asynclab.classroom.feedback_names import NameExercises
+    from asynclab.classroom.feedback_style import FeedbackStyle
+    from asynclab.classroom.feedback_template import TEMPLATE_FILE, template_basedirs
+    from asynclab.classroom.feedback_timeline_once import DropRepeatedTimeline
     from asynclab.classroom.self_check_mode import SelfCheckMode
     from asynclab.classroom.unpaired import DropPairing
+    from asynclab.classroom.validation import use_course_validator
     from asynclab.grading.answers import STUB
 except ImportError as missing:
     # traitlets would log the error and go on without this file: feedback would then show
@@ -66,8 +73,29 @@ if os.environ.get("ASYNCLAB_HUB"):
 # Per cell. The exercises' own runs are cut much earlier by the lab's playbook timeouts.
 c.Execute.timeout = 600
 
+# Validate (the Assignments tab's button and `nbgrader validate`) sums up: one line, then
+# the answers short of full marks with the checks' words, then the unanswered in one line.
+use_course_validator()
+
 # Feedback never shows the hidden tests nor a traceback (nbgrader shows both by default).
-c.GenerateFeedback.preprocessors = [GetGrades, HideHiddenTests, ShortenTracebacks, CSSHTMLHeaderPreprocessor]
+# Its contents name the exercises and list only real comments; the learner's timeline is
+# drawn once (under the check, beside the reference's); every chart has its alternative
+# text, fits its column, and the checks' long lines wrap.
+c.GenerateFeedback.preprocessors = [
+    GetGrades,
+    HideHiddenTests,
+    ShortenTracebacks,
+    DropEmptyComments,
+    NameExercises,
+    DropRepeatedTimeline,
+    DescribeImages,
+    CSSHTMLHeaderPreprocessor,
+    FeedbackStyle,
+]
+# The course's page extends nbgrader's (asynclab.classroom.feedback_template); set for the
+# feedback's exporter only: the formgrader's pages keep their own template.
+c.GenerateFeedback.HTMLExporter.extra_template_basedirs = template_basedirs()
+c.GenerateFeedback.HTMLExporter.template_file = TEMPLATE_FILE
 
 # Before submitting, the visible `%self_check NAME` line of each test cell checks that answer
 # with the grader's own checks. formative: learners see the verdicts, and Validate fails on

@@ -23,6 +23,15 @@ class Rejection:
     column: int | None = None
     origin: str | None = None  # another file's name (an include), when the origin is there
 
+    @property
+    def hint(self) -> str:
+        """The lesson's word on it, after Ansible's, where the lesson has one."""
+        return hint_for(self.message)
+
+    def said(self, line_offset: int = 0) -> str:
+        """Ansible's message, where it is, and the lesson's hint."""
+        return f"{self.message}{self.where(line_offset)}" + (f": {self.hint}" if self.hint else "")
+
     def where(self, line_offset: int = 0) -> str:
         if self.line is not None:
             return (
@@ -31,6 +40,19 @@ class Rejection:
                 else (f" (line {self.line + line_offset})")
             )
         return f" (in {self.origin})" if self.origin else ""
+
+
+#: The lesson's word after Ansible's, where the lesson has one.
+HINTS = (
+    (
+        re.compile(r"'(async|poll)' is not a valid attribute for a (Play|Block)"),
+        "async and poll belong on a task, next to its module",
+    ),
+)
+
+
+def hint_for(message: str) -> str:
+    return next((hint for pattern, hint in HINTS if pattern.search(message)), "")
 
 
 def rejection(stdout: str, playbook_path: str | None = None) -> Rejection | None:

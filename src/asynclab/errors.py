@@ -97,7 +97,7 @@ class PlaybookRejected(PlaybookFailed):
     def __init__(self, result, line_offset: int = 0, name: str = "the playbook"):
         super().__init__(result)
         found = result.rejection
-        self.message = f"Ansible rejected {name}: {found.message}{found.where(line_offset)}"
+        self.message = f"Ansible rejected {name}: {found.said(line_offset)}"
         self.args = (self.message,)
         self.line = found.line + line_offset if found.line is not None else None
 

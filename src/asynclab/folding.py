@@ -128,7 +128,8 @@ class Folder:
         if "results" in res and isinstance(res["results"], list):
             for item_res in res["results"]:
                 if isinstance(item_res, dict):
-                    self._jobs_from(task, item_res, task.end, item=item_res.get("item"))
+                    # each item was seen (and counted) by its own event already
+                    self._jobs_from(task, item_res, task.end, item=item_res.get("item"), looked=False)
         else:
             self._jobs_from(task, res, task.end, failed=status == "failed")
 
@@ -146,6 +147,9 @@ class Folder:
         attempts = res.get("attempts") or task.attempts + 1
         task.attempts = max(task.attempts, int(attempts))
         self.retrying[task.host] = (int(attempts), int(res.get("retries") or data.get("retries") or 0))
+        jid = res.get("ansible_job_id")
+        if jid and task.action.endswith("async_status"):
+            self._job(task.host, str(jid), task.task).checks += 1
 
     def _async_poll(self, data: dict) -> None:
         # Polls of a poll > 0 task arrive as events of an internal async_status task:
@@ -170,11 +174,13 @@ class Folder:
             self.result.jobs.append(job)
         return job
 
-    def _jobs_from(self, task: TaskRun, res: dict, when, item=None, failed: bool = False) -> None:
+    def _jobs_from(self, task: TaskRun, res: dict, when, item=None, failed: bool = False, looked=True) -> None:
         jid = res.get("ansible_job_id") or (res.get("async_result") or {}).get("ansible_job_id")
         if not jid:
             return
         job = self._job(task.host, str(jid), task.task)
+        if looked and task.action.endswith("async_status"):
+            job.checks += 1
         if item is not None and job.item is None and not task.action.endswith("async_status"):
             job.item = item
         finished = bool(res.get("finished"))

@@ -16,6 +16,7 @@ A run that fails fails the cell with a one-line message (``--allow-fail`` to kee
 from __future__ import annotations
 
 import io
+import re
 
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
@@ -23,6 +24,8 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from .errors import LabError, PlaybookFailed, PlaybookRejected, PlaybookSyntaxError
 from .playbook_input import load_playbook
 from .runner import RunConfig, run_playbook
+
+HELP = re.compile(r"(^|\s)(-h|--help)(\s|$)")
 
 
 def figure_png(fig) -> bytes:
@@ -58,8 +61,13 @@ class PlaybookMagics(Magics):
     @argument("--allow-fail", action="store_true", help="a failed run does not fail the cell")
     @argument("--exercise", default=None, help="a graded exercise: run on clean hosts within its limits")
     @argument("--trace", default=None, metavar="FILE", help="write the run as a Chrome trace (ui.perfetto.dev)")
+    @argument("--summative", action="store_true", help="with --exercise: no verdict after the run (set by the release)")
     @cell_magic
     def playbook(self, line, cell):
+        """Run the YAML playbook below this line on the lab's hosts, with live progress and a
+        timeline. The result is kept as ``last_run`` (or ``--name``)."""
+        if HELP.search(line):
+            return self.playbook_help("")
         args = parse_argstring(self.playbook, line)
         if args.exercise:
             return self._exercise(args, cell)
@@ -76,7 +84,10 @@ class PlaybookMagics(Magics):
         except PlaybookSyntaxError as exc:
             raise in_cell(exc) from None
         result = run_playbook(playbook, config=config)
-        self.shell.user_ns[args.name] = result
+        if result.rejection:  # nothing ran: no run for the next cells to read as one
+            self.shell.user_ns.pop(args.name, None)
+        else:
+            self.shell.user_ns[args.name] = result
         if args.trace:
             print(f"trace: {write_trace_for(result, args.trace)} (open it in ui.perfetto.dev)")
         failing = not result.ok and not args.allow_fail
@@ -87,6 +98,16 @@ class PlaybookMagics(Magics):
             if result.rejection:  # Ansible's own words, at the cell's line (%%playbook is line 1)
                 raise PlaybookRejected(result, line_offset=1, name="the cell")
             raise PlaybookFailed(result)
+
+    @line_magic("playbook")
+    def playbook_help(self, line):
+        """``%playbook --help`` (or ``%playbook``): how to use the ``%%playbook`` cell magic."""
+        usage = self.playbook.__doc__.strip().removeprefix("::").strip()
+        print(usage.replace("%playbook [", "%%playbook [", 1).replace("``", ""))
+        print(
+            "\n%%playbook is a cell magic: its options go on its first line and the playbook "
+            "below it, for example\n\n%%playbook --timeout 60\n- hosts: webservers\n  tasks:\n    ..."
+        )
 
     @magic_arguments()
     @argument("exercise", help="the exercise's name, as in its answer cell's --exercise")
@@ -100,10 +121,21 @@ class PlaybookMagics(Magics):
         args = parse_argstring(self.self_check, line)
         self_check(args.exercise, summative=args.summative)
 
+    @line_magic
+    def reset_hosts(self, line):
+        """Put your five hosts back at the lab's clean state: every job and workload stopped,
+        results and logs gone, the lessons' default workload times, services running. Your
+        notebooks and files are untouched. (In the lab's terminal: lab-reset-hosts.)"""
+        from .grading.hostprobe import reset_hosts
+
+        for said in reset_hosts():
+            print(said)
+
     def _exercise(self, args, cell):
         """An answer to a graded exercise: the exercise sets the hosts' state, forks and limit.
 
-        A failed run does not fail the cell: the exercise's checks explain what went wrong."""
+        A failed run does not fail the cell: the exercise's checks explain what went wrong,
+        and the cell's output ends with them (asynclab.check_on_run)."""
         from .grading import ANSWERS, run_exercise
 
         text = cell if "\n" in cell else cell + "\n"
@@ -118,6 +150,9 @@ class PlaybookMagics(Magics):
             if args.trace:
                 print(f"trace: {write_trace_for(answer.result, args.trace)} (open it in ui.perfetto.dev)")
             show_result(answer.result, timeline=not args.no_timeline)
+            from .check_on_run import check_on_run
+
+            check_on_run(args.exercise, summative=args.summative)
 
 
 def write_trace_for(result, path: str) -> str:

@@ -5,8 +5,9 @@ meant to fail.
 
 A cell meant to fail carries the tag ``raises-exception`` (JupyterLab's "Run All" goes on
 past it, and so does this check) and, in its metadata, ``expect_error``: a text the error
-must contain. Any other cell that errors fails the check. Each notebook runs on a copy, in
-a fresh kernel, with its own folder as working directory.
+must contain. Any other cell that errors fails the check, and so does a message of
+Ansible's that the Markdown quotes and no cell prints (asynclab.quoted_messages). Each
+notebook runs on a copy, in a fresh kernel, with its own folder as working directory.
 
 The "Try it" solutions are not code cells (Run All would run them and print the answers):
 each is a code block in a collapsed ``<details>`` of a Markdown cell, which the learner
@@ -77,6 +78,18 @@ def check_cells(nb) -> tuple[int, list[str]]:
     return expected, problems
 
 
+def _unprinted_quotes(nb) -> list[str]:
+    """Ansible's messages the text quotes and no cell printed (where Ansible is installed)."""
+    try:
+        from .quoted_messages import unprinted
+    except ImportError:
+        return []
+    try:
+        return unprinted(nb)
+    except ModuleNotFoundError:  # no ansible-core here: nothing to compare with
+        return []
+
+
 def execute_notebook(
     path: Path, cell_timeout: int = 600, keep: Path | None = None, with_solutions: bool = False
 ) -> NotebookReport:
@@ -113,6 +126,7 @@ def execute_notebook(
         report.expected_failures, problems = check_cells(nb)
         if not report.problems:
             report.problems.extend(problems)
+            report.problems.extend(_unprinted_quotes(nb))
         if keep is not None:
             keep.mkdir(parents=True, exist_ok=True)
             nbformat.write(nb, keep / path.name)

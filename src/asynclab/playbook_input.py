@@ -80,6 +80,11 @@ def _hint_for(problem: str, text: str, mark) -> str:
             return " (YAML does not allow tabs for indentation: use spaces)"
     if "mapping values are not allowed" in problem:
         return " (often a missing space after ':' or a wrong indentation on the line before)"
+    if "expected <block end>" in problem and "found '?'" in problem:
+        return (
+            " ('?' is YAML's word for a key: the key on this line is not indented like the keys "
+            "around it. The keys of one task, such as async: and poll:, line up under its first key)"
+        )
     if "expected <block end>" in problem:
         return " (check that this line is indented like its siblings)"
     return ""

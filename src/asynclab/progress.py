@@ -68,9 +68,15 @@ def host_rows(folder: EventFolder, now: datetime | None = None) -> list[dict]:
                 "elapsed": elapsed,
                 "waiting": _retry_text(*waiting) if waiting else "",
                 "jobs": [(j.jid, _since(j.start or j.launched, now)) for j in running_jobs],
+                "awaited": {j.jid for j in running_jobs if j.awaited},
             }
         )
     return rows
+
+
+def _left_why(jid: str, row: dict) -> str:
+    """Why a job was still running when the run ended: nobody waited, or the waiting gave up."""
+    return "awaited, unfinished when its wait ended" if jid in row["awaited"] else "not awaited"
 
 
 def _retry_text(attempt: int, retries: int) -> str:
@@ -115,9 +121,12 @@ class ProgressView:
         rows = host_rows(folder)
         columns = [(FINAL_JOBS_COLUMN if final and name == COLUMNS[-1][0] else name, a) for name, a in COLUMNS]
         play = html.escape(folder.result.plays[-1]) if folder.result.plays else ""
+        head = f"<b>{html.escape(status)}</b> &middot; {elapsed:.1f} s" + (f" &middot; play: {play}" if play else "")
+        if final and not rows:  # nothing ran (Ansible rejected the playbook): no empty table
+            return f'<div class="asynclab-progress" style="font-family:monospace;font-size:12px">{head}</div>'
         out = [
             '<div class="asynclab-progress" style="font-family:monospace;font-size:12px">',
-            f"<b>{html.escape(status)}</b> &middot; {elapsed:.1f} s &middot; play: {play}",
+            head,
             '<table style="border-collapse:collapse;margin-top:4px">',
             "<tr>"
             + "".join(f"<th style='text-align:{align};padding:1px 8px'>{name}</th>" for name, align in columns)
@@ -127,7 +136,7 @@ class ProgressView:
             color = STATUS_COLORS.get(r["status"], "#000")
             state = r["status"] + (f" ({r['waiting']})" if r["waiting"] else "")
             if final:
-                jobs = ", ".join(f"{jid} (not awaited)" for jid, _ in r["jobs"]) or "&ndash;"
+                jobs = ", ".join(f"{jid} ({_left_why(jid, r)})" for jid, _ in r["jobs"]) or "&ndash;"
             else:
                 jobs = ", ".join(f"{jid} ({age:.0f} s)" for jid, age in r["jobs"]) or "&ndash;"
             out.append(

@@ -75,6 +75,12 @@ class AsyncJob:
     result: dict = field(default_factory=dict)
     results_file: str | None = None
     item: object = None
+    checks: int = 0  # how many times an async_status task looked at it
+
+    @property
+    def awaited(self) -> bool:
+        """Some task waited for it: its launch polled it, or async_status checked on it."""
+        return self.poll == ">0" or self.checks > 0
 
     @property
     def duration(self) -> float | None:

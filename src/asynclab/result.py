@@ -16,12 +16,18 @@ from .ansible_errors import Rejection, rejection
 from .folding import fold, load_events
 from .inventory import host_order
 from .records import RESULT_NOT_KEPT, AsyncJob, TaskRun, parse_time
+from .retries import gave_up_waiting
 
 __all__ = ["LAB_PROBLEM", "RESULT_NOT_KEPT", "AsyncJob", "RunResult", "TaskRun", "parse_time"]
 
 JOB_GONE = (
     "async_status found no such job: the task that launched it had poll > 0, so Ansible waited for it and "
     "removed its job file when it ended. Launch with poll: 0 to check on a job later."
+)
+LEFT_RUNNING = (
+    "async jobs already launched keep running on the hosts. To stop them, and any interrupted "
+    "command, put your hosts back at a clean state: %reset_hosts in a cell, or lab-reset-hosts "
+    "in the lab's terminal"
 )
 LAB_PROBLEM = (
     "{hosts} could not be reached. This is a problem of the lab environment, not of your "
@@ -94,21 +100,21 @@ class RunResult:
         """Messages for what went wrong, the lab's faults apart from the playbook's."""
         lines = []
         if self.rejection:
-            lines.append(f"Ansible rejected the playbook: {self.rejection.message}{self.rejection.where()}")
+            lines.append(f"Ansible rejected the playbook: {self.rejection.said()}")
         if self.unreachable_hosts:
             lines.append(LAB_PROBLEM.format(hosts=", ".join(self.unreachable_hosts)))
         for t in self.failures():
-            msg = str(t.res.get("msg") or t.res.get("stderr") or "failed").strip()[:300]
+            gave_up = gave_up_waiting(t, self.playbook_text)
+            msg = gave_up or str(t.res.get("msg") or t.res.get("stderr") or "failed").strip()[:300]
             if "could not find job" in msg and self._launched_with_poll(t):
                 msg += f". {JOB_GONE}"
-            lines.append(f"{t.host}: task '{t.task}' failed: {msg}")
+            lines.append(f"{t.host}: task '{t.task}' {'' if gave_up else 'failed: '}{msg}")
         if self.status == "timeout":
             lines.append(
-                f"the run was stopped after its time limit of {self.timeout:.0f} s{self._cut_tasks()}; "
-                "async jobs already launched keep running on the hosts"
+                f"the run was stopped after its time limit of {self.timeout:.0f} s{self._cut_tasks()}; {LEFT_RUNNING}"
             )
         elif self.status == "canceled":
-            lines.append("the run was cancelled; async jobs already launched keep running on the hosts")
+            lines.append(f"the run was cancelled{self._cut_tasks()}; {LEFT_RUNNING}")
         return lines
 
     def summary(self, problems: bool = True) -> str:
@@ -146,7 +152,7 @@ class RunResult:
             return ""
         names = ", ".join(f"'{name}'" for name in dict.fromkeys(t.task for t in running))
         hosts = ", ".join(sorted({t.host for t in running}, key=host_order))
-        return f" while {names} still ran on {hosts}"
+        return f" while {names} still ran on {hosts}: its command may still be running there"
 
     def _notes(self) -> list[str]:
         """Tasks that did not fail but whose result was too large to keep."""

@@ -11,14 +11,15 @@ The drawing is made from a layout (``layout(result)``): plain data, which the te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .inventory import host_order
-from .records import job_begin, run_origin
+from .records import TaskRun, job_begin, run_origin
+from .words import counted
 
 if TYPE_CHECKING:  # RunResult.timeline() draws with this module: no import back at run time
     from .result import RunResult
@@ -66,6 +67,28 @@ def _x(t: datetime | None, origin: datetime) -> float | None:
     return None if t is None else (t - origin).total_seconds()
 
 
+#: How long a job must still run after a task's start for the task to have waited on it.
+WAIT_EPSILON = timedelta(seconds=0.3)
+
+
+def waited_on_jobs(task: TaskRun, result: RunResult) -> bool:
+    """A task that waited on jobs: it polled, or retried with until, or it is an async_status
+    task that a job of its host outlasted at its start and that ended after it (a looped
+    wait whose every item was finished at its first look still waited, on its first item)."""
+    if task.waited:
+        return True
+    if not task.action.endswith("async_status") or task.start is None or task.end is None:
+        return False
+    return any(
+        (begin := job_begin(j)) is not None
+        and begin < task.start
+        and j.end is not None
+        and task.start + WAIT_EPSILON < j.end <= task.end + WAIT_EPSILON
+        for j in result.jobs
+        if j.host == task.host
+    )
+
+
 def layout(result: RunResult) -> Layout | None:
     """The bars of a run's timeline, or None when nothing ran."""
     hosts = sorted({t.host for t in result.tasks} | {j.host for j in result.jobs}, key=host_order)
@@ -80,7 +103,7 @@ def layout(result: RunResult) -> Layout | None:
             if t.host == host and t.start is not None:
                 x0 = _x(t.start, origin)
                 x1 = _x(t.end, origin) if t.end else horizon
-                out.bars.append(Bar(host, 0, "task", x0, x1, t.status, t.task, waited=t.waited))
+                out.bars.append(Bar(host, 0, "task", x0, x1, t.status, t.task, waited=waited_on_jobs(t, result)))
         jobs = sorted((j for j in result.jobs if j.host == host and job_begin(j)), key=job_begin)
         for lane, j in enumerate(jobs, start=1):
             x0 = _x(job_begin(j), origin)
@@ -101,14 +124,41 @@ def fitted(text: str, room: int) -> str:
     return words[0].rstrip(" ,:;-") + "…"
 
 
+def describe(result: RunResult, plan: Layout | None, title: str | None = None, horizon: float = 0.0) -> str:
+    """The chart in words, for its alternative text: what ran, on which hosts, over how long."""
+    heading = (
+        f"Timeline chart. {title}" if title else f"Timeline chart of a run, {result.status} in {result.wall_time:.1f} s"
+    )
+    if plan is None:
+        return f"{heading}. Nothing ran."
+    tasks = len({bar.label for bar in plan.bars if bar.kind == "task"})
+    jobs = sum(1 for bar in plan.bars if bar.kind == "job")
+    waited = sorted({bar.label for bar in plan.bars if bar.kind == "task" and bar.waited})
+    parts = [
+        f"{heading}.",
+        f"One row of tasks per host ({', '.join(plan.hosts)}), each async job in a lane under its host.",
+        f"{tasks} task{'s' * (tasks != 1)}, {jobs} async job{'s' * (jobs != 1)}"
+        + (f", at most {overlapping_jobs(result)} running at once." if jobs else "."),
+    ]
+    if waited:
+        parts.append(f"Tasks that waited on jobs: {', '.join(repr(name) for name in waited)}.")
+    parts.append(f"The time axis spans 0 to {max(plan.horizon, horizon):.0f} s.")
+    return " ".join(parts)
+
+
 class TimelineFigure(Figure):
-    """A Figure that shows itself as a PNG when it is a cell's last expression."""
+    """A Figure that shows itself as a PNG when it is a cell's last expression. Its
+    description (alt_text) travels in the PNG, as its Description text chunk: the feedback
+    reads it back as the image's alternative text (asynclab.classroom.feedback_alt_text)."""
+
+    alt_text = ""
 
     def _repr_png_(self):
         import io
 
         buf = io.BytesIO()
-        self.savefig(buf, format="png", dpi=96, bbox_inches="tight")
+        metadata = {"Description": self.alt_text} if self.alt_text else None
+        self.savefig(buf, format="png", dpi=96, bbox_inches="tight", metadata=metadata)
         return buf.getvalue()
 
 
@@ -121,6 +171,7 @@ def plot_timeline(
     rows = sum(plan.lanes.values()) if plan else 1
     fig = TimelineFigure(figsize=(width, 1.6 + 0.34 * rows), layout="constrained")
     ax = fig.add_subplot(1, 1, 1)
+    fig.alt_text = describe(result, plan, title, horizon or 0.0)
     if plan is None:
         ax.text(0.5, 0.5, "nothing ran", ha="center", va="center", transform=ax.transAxes)
         ax.set_axis_off()
@@ -193,7 +244,8 @@ def plot_timeline(
         ax.axhline(bottoms[host] + plan.lanes[host] * ROW, color="#b0bec5", linewidth=0.6)
     ax.set_title(
         title
-        or f"{result.status} in {result.wall_time:.1f} s: {len(plan.hosts)} hosts, {len(result.jobs)} async jobs "
+        or f"{result.status} in {result.wall_time:.1f} s: {counted(len(plan.hosts), 'host')}, "
+        f"{counted(len(result.jobs), 'async job')} "
         "(each job in its own lane under its host)",
         fontsize=10,
     )

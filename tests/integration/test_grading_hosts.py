@@ -81,3 +81,25 @@ def test_an_answer_resets_the_hosts_its_run_can_touch_and_no_others(clean_lab, l
     for host, kept in (("db1", False), ("web2", False), ("web3", True)):  # the exercise's, the play's, neither
         rc, _ = clean_lab.exec(host, "test -e /var/lib/lab/results/old.done")
         assert (rc == 0) is kept, host
+
+
+def test_an_exercises_workloads_go_with_its_run_once_its_jobs_have_read_them(clean_lab):
+    """The hang that detect_a_timeout sets on web2 reaches the job the answer launched, and
+    no later run: after the restore, web2's operation.sh ends in the lab's default time."""
+    hostprobe.prepare({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, hosts=("web2",))
+    clean_lab.exec("web2", "setsid nohup /opt/operation.sh >/dev/null 2>&1 &")
+    hostprobe.restore_defaults({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, "command: /opt/operation.sh")
+    rc, out = clean_lab.exec(
+        "web2", "ls -A /etc/lab/workload.d 2>/dev/null; grep -c 'told to hang' /var/log/lab/operation.log"
+    )
+    assert out.split() == ["1"], out  # no settings left; the answer's own job did hang
+    rc, out = clean_lab.exec("web2", "timeout 60 /opt/operation.sh >/dev/null; echo rc=$?")
+    assert "rc=0" in out, out
+
+
+def test_a_learner_resets_their_own_hosts_from_the_lab(clean_lab):
+    clean_lab.exec("web3", "LAB_HANG=1 setsid nohup /opt/backup.sh >/dev/null 2>&1 &")
+    said = hostprobe.reset_hosts()
+    assert said == [f"reset {h}" for h in ("web1", "web2", "web3", "db1", "app1")], said
+    rc, out = clean_lab.exec("web3", "pgrep -f /opt/backup.sh || echo none")
+    assert out.strip() == "none", out

@@ -1,7 +1,8 @@
 """nbgrader's Validate, through its real CLI in the lab container, on a release made by the
 real `nbgrader generate_assignment`: does it fail on an answer not given and on a wrong one,
 with the grader's own words, and pass the solutions? And in a summative assignment, does it
-keep the verdicts for the feedback?"""
+keep the verdicts for the feedback? Its report is the course's (asynclab.classroom.validation):
+one line first, then the answers that fall short, then the unanswered ones in one line."""
 
 import json
 import shlex
@@ -64,28 +65,41 @@ def test_validate_fails_the_release_as_it_was_released(course):
     stubs = [c for c in code if "# YOUR ANSWER HERE" in "".join(c["source"])]
     assert len(stubs) == 12 and "NotImplementedError" not in released  # the stub is a comment: YAML
     said = validate(course, COURSE, RELEASED)
-    assert "VALIDATION FAILED ON 12 CELL(S)" in said, said[-3000:]
-    assert "Not answered yet" in said and "Traceback" not in said
+    assert "0 of 12 answered, 0 of 27 points so far." in said, said[-3000:]
+    (missing,) = [line for line in said.splitlines() if line.startswith("Not answered yet: ")]
+    assert missing.startswith("Not answered yet: 1. Fire and forget, 2. Size the async budget, ")
+    assert missing.count(", ") == 11
+    assert "Not right yet" not in said and "The following cell failed" not in said and "Traceback" not in said
 
 
 def test_validate_fails_a_wrong_answer_with_the_graders_words(course):
     said = validate(course, COURSE, with_first_answer(course, COURSE, POLL_2))
-    assert "VALIDATION FAILED ON 12 CELL(S)" in said, said[-3000:]
-    first = said.split("%self_check fire_and_forget", 1)[1].split("=" * 20, 1)[0]
-    assert "✘" in first and "poll: 2" in first, first  # the grader's sentence about the wait
+    assert "1 of 12 answered, " in said and " of 27 points so far." in said, said[-3000:]
+    short = said.split("Not right yet:\n", 1)[1].split("\n\n", 1)[0]
+    assert short.startswith("1. Fire and forget: "), short
+    assert "✘" in short and "poll: 2" in short, short  # the grader's sentence about the wait
+    assert "Not answered yet: 2. Size the async budget, " in said and "Not answered yet: 1." not in said
 
 
 @pytest.mark.timeout(1800)  # every exercise runs: 297 s in one CI run, past 600 s in a slower one
-def test_validate_passes_the_solutions(course):
+def test_validate_passes_the_solutions_and_leaves_the_hosts_at_the_labs_defaults(course, lab):
     said = validate(course, COURSE, f"source/{ASSIGNMENT}/{ASSIGNMENT}.ipynb")
     assert "Success! Your notebook passes all the tests." in said, said[-3000:]
+    # Every exercise's workloads (a hang on web2 for detect_a_timeout) went with its run.
+    for host in ("web1", "web2", "web3", "db1", "app1"):
+        rc, out = lab.exec(host, "ls -A /etc/lab/workload.d 2>/dev/null")
+        assert not out.strip(), f"{host} kept an exercise's workload settings: {out}"
+    rc, out = lab.exec("web2", "timeout 60 /opt/operation.sh >/dev/null; echo rc=$?")
+    assert "rc=0" in out, out  # the lab's default: ends after 3 s (124 would be a hang cut at 60 s)
 
 
 def test_a_summative_release_keeps_its_verdicts_for_the_feedback(course):
     folder = f"{COURSE}-summative"
     released = course(f"cat {folder}/{RELEASED}")[1]
-    assert released.count("--summative") == 12
+    # each check cell's line, and each playbook answer's (its run then gives no verdict either)
+    assert released.count("%self_check ") == released.count("--summative") - 9 == 12
     said = validate(course, folder, with_first_answer(course, folder, POLL_2))
     # The eleven answers not given fail; the wrong one is not judged before the feedback.
-    assert "VALIDATION FAILED ON 11 CELL(S)" in said, said[-3000:]
-    assert "✘" not in said and "✔" not in said
+    assert "1 of 12 answered; your points come with the feedback." in said, said[-3000:]
+    assert "Not answered yet: 2. Size the async budget, " in said
+    assert "✘" not in said and "✔" not in said and "Not right yet" not in said

@@ -50,10 +50,13 @@ def test_the_cell_says_ansibles_words_at_the_cells_line():
     result = RunResult(status="failed", rc=4, stdout=PRINTED)
     assert (
         result.problems()[0] == "Ansible rejected the playbook: 'async' is not a valid attribute for a Play "
-        "(line 4, column 3)"
+        "(line 4, column 3): async and poll belong on a task, next to its module"
     )
     error = PlaybookRejected(result, line_offset=1, name="the cell")
-    assert error.message == "Ansible rejected the cell: 'async' is not a valid attribute for a Play (line 5, column 3)"
+    assert error.message == (
+        "Ansible rejected the cell: 'async' is not a valid attribute for a Play (line 5, column 3): "
+        "async and poll belong on a task, next to its module"
+    )
 
 
 def test_async_status_after_a_polled_launch_is_explained():

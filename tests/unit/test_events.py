@@ -171,3 +171,27 @@ def test_hosts_with_other_counts_get_lines_of_their_own():
     lines = [line for line in r.summary().splitlines() if line.startswith("  ")]
     counts = {line.split(": ", 1)[1] for line in lines}
     assert len(lines) == len(counts)  # one line for each set of counts
+
+
+def test_retries_that_run_out_say_checks_budget_and_the_job_still_running():
+    """The most common async_status mistake: a wait shorter than the job. The run says how
+    many checks, retries × delay, and that the job was still running; the job is awaited."""
+    r = recorded("retries_run_out")
+    r.playbook_text = (Path(__file__).resolve().parents[1] / "playbooks" / "record" / "retries_run_out.yml").read_text()
+    problems = r.problems()
+    single = next(p for p in problems if p.startswith("web2:"))
+    assert "gave up after 6 checks (retries 5 × delay 2 s = 10 s)" in single, single
+    assert "was still running" in single and "raise retries or delay" in single
+    looped = next(p for p in problems if p.startswith("app1:"))
+    assert "gave up after 4 checks (retries 3 × delay 1 s = 3 s)" in looped and "still running" in looped, looped
+    assert all(j.awaited for j in r.jobs)
+
+
+def test_a_job_nobody_waited_for_is_said_to_be_not_awaited_and_an_awaited_one_awaited():
+    from asynclab.progress import ProgressView
+
+    folder = EventFolder()
+    for event in load_events(FIXTURES / "retries_run_out.jsonl"):
+        folder.feed(event)
+    shown = ProgressView("none").render_html(folder, 12.0, "failed", final=True)
+    assert "awaited, unfinished when its wait ended" in shown and "(not awaited)" not in shown

@@ -1,10 +1,18 @@
-"""The feedback preprocessors on synthetic autograded notebooks (no nbgrader needed)."""
+"""The feedback preprocessors on synthetic autograded notebooks (no nbgrader needed); the page
+nbgrader makes with them is tested in test_feedback_page.py."""
+
+from pathlib import Path
 
 import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
+from asynclab.classroom.feedback_alt_text import DescribeImages
+from asynclab.classroom.feedback_comments import DropEmptyComments
+from asynclab.classroom.feedback_names import NameExercises
+from asynclab.classroom.feedback_style import FeedbackStyle
+from asynclab.classroom.feedback_timeline_once import DropRepeatedTimeline
 
 HIDDEN_CALL = 'check("fire_and_forget")'
 TEST_SOURCE = "\n".join(
@@ -151,3 +159,66 @@ def test_feedback_html_shows_neither_hidden_tests_nor_traceback():
     assert "the job was waited for" in html
     assert "ok: the job ran in the background" in html
     assert "hidden checks of this cell are not shown" in html
+
+
+def timeline_png(title="Your run: successful in 6.3 s") -> str:
+    import base64
+
+    from asynclab.events import load_events, result_from_events
+    from asynclab.magic import figure_png
+    from asynclab.timeline import plot_timeline
+
+    run = result_from_events(load_events(Path(__file__).parent / "fixtures" / "loop_jobs.jsonl"))
+    return base64.b64encode(figure_png(plot_timeline(run, title=title))).decode()
+
+
+def image(png: str):
+    return new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"})
+
+
+def test_a_timeline_carries_its_description_into_the_feedbacks_alt_text():
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[image(timeline_png())])])
+    alt = run(DescribeImages(), nb).cells[0].outputs[0].metadata["image/png"]["alt"]
+    assert alt.startswith("Timeline chart. Your run: successful in 6.3 s.")
+    assert "app1" in alt and "3 async jobs, at most 3 running at once" in alt
+
+
+def test_an_answers_timeline_is_dropped_when_its_check_draws_the_run():
+    answer = new_code_cell("%%playbook --exercise fire_and_forget\n- hosts: web1", outputs=[image("x")])
+    answer.outputs.insert(0, new_output("stream", name="stdout", text="successful in 6.3 s\n"))
+    check = new_code_cell("%self_check fire_and_forget", outputs=[image("a"), image("b")])
+    other = new_code_cell("%%playbook --exercise size_async\n- hosts: db1", outputs=[image("y")])
+    nb = run(DropRepeatedTimeline(), new_notebook(cells=[answer, check, other]))
+    assert [o.output_type for o in nb.cells[0].outputs] == ["stream"]  # the summary stays
+    assert len(nb.cells[1].outputs) == 2 and len(nb.cells[2].outputs) == 1  # no check draws size_async
+
+
+def test_nbgraders_automatic_comment_is_dropped_and_an_instructors_kept():
+    cells = [new_code_cell("a", metadata=grade_meta("a", solution=True)) for _ in range(3)]
+    for cell, comment in zip(cells, ["No response.", "  ", "Look at poll again."], strict=True):
+        cell.metadata.nbgrader["comment"] = comment
+    nb = run(DropEmptyComments(), new_notebook(cells=cells))
+    assert [c.metadata.nbgrader["comment"] for c in nb.cells] == [None, None, "Look at poll again."]
+
+
+def test_graded_cells_are_named_after_their_exercises_heading():
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Graded exercises\n\nIntro."),
+            new_markdown_cell("## 1. Fire and forget (3 points)\n\nWords."),
+            new_code_cell("%%playbook", metadata=grade_meta("a", solution=True, grade=False)),
+            new_code_cell("%self_check a", metadata=grade_meta("a_check")),
+            new_markdown_cell("## 10. How many retries? (1 point)"),
+            new_code_cell("%self_check b", metadata=grade_meta("b_check")),
+            new_code_cell("print(1)"),
+        ]
+    )
+    named = [c.metadata.get("asynclab", {}).get("exercise") for c in run(NameExercises(), nb).cells]
+    assert named == [None, None, "1. Fire and forget", "1. Fire and forget", None, "10. How many retries?", None]
+
+
+def test_the_feedbacks_style_comes_after_nbconverts():
+    resources = {"inlining": {"css": ["nbconvert's"]}}
+    _, resources = FeedbackStyle().preprocess(new_notebook(), resources)
+    assert resources["inlining"]["css"][0] == "nbconvert's"
+    assert "max-width: 100%" in resources["inlining"]["css"][1] and "pre-wrap" in resources["inlining"]["css"][1]

@@ -44,10 +44,13 @@ def test_a_play_level_async_shows_ansibles_own_words_at_the_cells_line(ip, capsy
 
     monkeypatch.setenv("ASYNCLAB_INVENTORY", str(GROUPS_FILE))
     cell = "%%playbook --no-timeline --quiet\n- hosts: all\n  gather_facts: false\n  async: 10\n  tasks:\n    - ping:\n"
+    ip.user_ns["last_run"] = "an earlier run"
     result, shown = run_cell(ip, cell, capsys)
     assert not result.success
     expected = (
         "PlaybookRejected: Ansible rejected the cell: 'async' is not a valid attribute for a Play (line 4, column 3)"
     )
     assert expected in shown, shown
+    assert "async and poll belong on a task" in shown
     assert shown.count("not a valid attribute") == 1 and "Traceback" not in shown
+    assert "last_run" not in ip.user_ns  # nothing ran: no run for the next cell to read

@@ -88,3 +88,11 @@ def test_structure_errors_say_what_is_missing(text, words):
 def test_host_patterns_of_all_plays():
     pb = load_playbook("- hosts: webservers\n  tasks: []\n- hosts: [db1, app1]\n  tasks: []\n")
     assert host_patterns(pb.plays) == ["webservers", "db1", "app1"]
+
+
+def test_pyyamls_question_mark_is_said_in_the_lessons_words():
+    text = "- hosts: web1\n  tasks:\n    - name: x\n      command: sleep 1\n    async: 10\n"
+    with pytest.raises(PlaybookSyntaxError) as raised:
+        load_playbook(text)
+    assert "found '?'" in raised.value.message  # PyYAML's own words stay, for a search
+    assert "'?' is YAML's word for a key" in raised.value.message and raised.value.line == 5

@@ -60,8 +60,18 @@ def test_a_time_limit_names_the_tasks_it_cut_off():
     folder.feed(event("runner_on_ok", "db1", task="Quick", res={"changed": False}))
     (problem,) = folder.result.problems()
     assert problem.startswith(
-        "the run was stopped after its time limit of 15 s while 'Never ends' still ran on web1, web2;"
+        "the run was stopped after its time limit of 15 s while 'Never ends' still ran on web1, web2: "
+        "its command may still be running there; "
     )
+    assert "%reset_hosts in a cell, or lab-reset-hosts in the lab's terminal" in problem
+
+
+def test_an_interrupted_synchronous_task_says_its_command_may_still_run_and_how_to_clear_it():
+    folder = EventFolder(RunResult(status="canceled"))
+    folder.feed(event("runner_on_start", "web3", task="Sleep a while"))
+    (problem,) = folder.result.problems()
+    assert problem.startswith("the run was cancelled while 'Sleep a while' still ran on web3: its command may")
+    assert "%reset_hosts" in problem
 
 
 def test_a_failing_cell_says_its_time_limit_once():

@@ -82,3 +82,62 @@ def test_the_magic_runs_the_self_check(ipython_shell, answer, capsys, monkeypatc
     answer(9)
     ipython_shell.run_line_magic("self_check", NAME)
     assert "✔" in capsys.readouterr().out
+
+
+def test_a_summative_release_writes_its_mode_on_the_answers_line_too():
+    cell = nbformat.v4.new_code_cell("%%playbook --exercise fire_and_forget\n# YOUR ANSWER HERE\n")
+    out, _ = SelfCheckMode(mode="summative").preprocess_cell(cell, {}, 0)
+    assert out.source == "%%playbook --exercise fire_and_forget --summative\n# YOUR ANSWER HERE\n"
+    cell = nbformat.v4.new_code_cell("%%playbook --exercise fire_and_forget\n# YOUR ANSWER HERE\n")
+    out, _ = SelfCheckMode(mode="formative").preprocess_cell(cell, {}, 0)
+    assert out.source == "%%playbook --exercise fire_and_forget\n# YOUR ANSWER HERE\n"
+
+
+@pytest.fixture
+def recorded_answer(monkeypatch):
+    """%%playbook --exercise runs no playbook: its answer is a recorded run, which the
+    self-check then finds as it finds a real one."""
+    from pathlib import Path
+
+    from asynclab import grading
+    from asynclab.events import load_events, result_from_events
+    from asynclab.grading import ANSWERS
+    from asynclab.grading.answers import Answer
+
+    run = result_from_events(load_events(Path(__file__).parent / "fixtures" / "fire_and_wait.jsonl"))
+    checked = []
+
+    def run_exercise(name, text, progress="auto"):
+        ANSWERS[name] = answer = Answer(name, text, status="unanswered", result=run)
+        return answer
+
+    def self_check(name, summative=False):
+        checked.append(name)
+        print(f"{name}: the grader's verdict")
+
+    monkeypatch.setattr(grading, "run_exercise", run_exercise)
+    monkeypatch.setattr(grading, "self_check", self_check)
+    yield checked
+    ANSWERS.pop("fire_and_forget", None)
+
+
+def test_each_run_of_an_answer_ends_with_its_checks_verdict(ipython_shell, recorded_answer, capsys, monkeypatch):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ipython_shell.run_cell_magic("playbook", "--exercise fire_and_forget --no-timeline", "- hosts: web1\n")
+    said = capsys.readouterr().out
+    assert recorded_answer == ["fire_and_forget"]
+    # after the run's summary, the verdict the check cell would give on this run
+    assert said.rstrip().endswith("fire_and_forget: the grader's verdict")
+    assert "as its check cell below (%self_check fire_and_forget) checks it" in said
+
+
+@pytest.mark.parametrize("execution, line", [("validate", ""), ("autograde", ""), (None, " --summative")])
+def test_under_nbgrader_and_in_a_summative_assignment_a_run_gives_no_verdict(
+    ipython_shell, recorded_answer, capsys, monkeypatch, execution, line
+):
+    if execution:
+        monkeypatch.setenv("NBGRADER_EXECUTION", execution)
+    else:
+        monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    ipython_shell.run_cell_magic("playbook", f"--exercise fire_and_forget --no-timeline{line}", "- hosts: web1\n")
+    assert recorded_answer == [] and "verdict" not in capsys.readouterr().out

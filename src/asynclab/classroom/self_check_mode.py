@@ -8,6 +8,10 @@ in nbgrader_config.py what it tells:
   of full marks, with the grader's words;
 - summative: no verdict before the feedback; Validate fails only on an answer not given.
 
+In the learner's kernel each run of a playbook answer ends with its check's verdict
+(asynclab.check_on_run); a summative release writes ``--summative`` on the
+answer's ``%%playbook --exercise NAME`` line too, and the run then gives none.
+
 It runs after SaveCells, so the gradebook keeps the source's cells (autograde puts them
 back, and the hidden check() grades in both modes).
 """
@@ -20,6 +24,7 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Enum
 
 SELF_CHECK = re.compile(r"^(%self_check [\w-]+)[ \t]*$", re.M)
+ANSWER_LINE = re.compile(r"\A(%%playbook --exercise [\w-]+)[ \t]*$", re.M)
 
 
 class SelfCheckMode(Preprocessor):
@@ -36,4 +41,5 @@ class SelfCheckMode(Preprocessor):
     def preprocess_cell(self, cell, resources, index):
         if self.mode == "summative" and cell.cell_type == "code":
             cell.source = SELF_CHECK.sub(r"\1 --summative", cell.source)
+            cell.source = ANSWER_LINE.sub(r"\1 --summative", cell.source)
         return cell, resources

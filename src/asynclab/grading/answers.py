@@ -84,7 +84,10 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
             lab_target().check_patterns(host_patterns(answer.plays))
         hostprobe.prepare(spec.workloads_by_host(), hostprobe.hosts_to_reset(spec.hosts, answer.plays))
         config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
-        answer.result = run_playbook(playbook, config=config)
+        try:
+            answer.result = run_playbook(playbook, config=config)
+        finally:  # the exercise's workload settings never outlive its run
+            hostprobe.restore_defaults(spec.workloads_by_host(), text)
     except LabError as exc:
         # The learner's to fix (YAML, an unknown group...) or the lab's (a host down).
         answer.status = "lab-failed" if exc.fault == "lab" else "invalid"

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from .checks import Context, Verdict, failed, passed
+from .checks import Context, Verdict, describe_poll, failed, passed
 
 
-def _clock(moment) -> str:
-    return moment.strftime("%H:%M:%S") if moment else "?"
+def _play_end(ctx: Context):
+    """When the playbook's last task ended (its jobs may run on)."""
+    ends = [t.end for t in ctx.result.tasks if t.end]
+    return max(ends) if ends else None
 
 
 def _ran(ctx: Context) -> Verdict | None:
@@ -15,27 +17,77 @@ def _ran(ctx: Context) -> Verdict | None:
     return None
 
 
-def returned_before_job_end(ctx: Context, script: str, workload: str, hosts: list[str]) -> Verdict:
-    """The launch task was back before the job ended, on every host."""
+def _after(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds >= 0.5 else "under a second"
+
+
+def _by_host(seconds: dict[str, float]) -> str:
+    """'on web1, web2 and web3 2 s after': hosts grouped by the rounded time."""
+    groups: dict[str, list[str]] = {}
+    for host, value in seconds.items():
+        groups.setdefault(_after(value), []).append(host)
+    return "; ".join(f"on {_and(hosts)} {after}" for after, hosts in groups.items())
+
+
+def _and(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def _what(run) -> str:
+    action = run.action.rsplit(".", 1)[-1]
+    return f"'{run.task}'" + (f" ({action})" if action and action not in run.task else "")
+
+
+def play_ended_while_jobs_ran(ctx: Context, script: str, workload: str, hosts: list[str]) -> Verdict:
+    """Fire and forget: the play ended while the jobs still ran, on every host. A launch
+    that waited (poll > 0), or anything after it that waited for the jobs (async_status,
+    wait_for, pause, a sleep, a second play...), ends the play after them."""
     if problem := _ran(ctx):
         return problem
     launch = ctx.launch(script)
     evidence = ctx.evidence({h: [workload] for h in hosts})
-    late = []
+    finished: dict = {}
     for host in hosts:
         runs = ctx.runs(launch, host)
-        finished = evidence[host].finished_at(workload)
         if not runs or runs[-1].end is None:
             return failed(f"The launch of {script} did not run on {host}.")
-        if finished is None:
+        finished[host] = evidence[host].finished_at(workload)
+        if finished[host] is None:
             return failed(
                 f"The job never finished on {host}, so there is nothing to compare: see the check of its result."
             )
-        if runs[-1].end >= finished:
-            late.append(f"{host} (launch back at {_clock(runs[-1].end)}, job done at {_clock(finished)})")
-    if late:
-        return failed("The launch task waited for the job instead of moving on: " + "; ".join(late) + ".")
-    return passed(f"The launch returned while the job was still running, on {', '.join(hosts)}.")
+    play_end = _play_end(ctx)
+    late = {h: (play_end - at).total_seconds() for h, at in finished.items() if at <= play_end}
+    if not late:
+        margin = min((at - play_end).total_seconds() for at in finished.values())
+        return passed(f"The play ended while the jobs still ran: they finished {_after(margin)} or more after it.")
+    launch_late = {}
+    for host in hosts:
+        back = ctx.runs(launch, host)[-1].end
+        if back >= finished[host]:
+            launch_late[host] = (back - finished[host]).total_seconds()
+    if launch_late:
+        return failed(
+            f"The launch task waited for the job instead of moving on ({describe_poll(launch)}): "
+            f"the launch returned {_by_host(launch_late)} after the job ended."
+        )
+    first = min(finished[h] for h in late)
+    launched = min(ctx.runs(launch, h)[-1].end for h in hosts)
+    after = [
+        t for t in ctx.result.tasks if t.start and t.end and t.start >= launched and t.uuid != ctx.runs(launch)[0].uuid
+    ]
+    holding = [t for t in after if t.start <= first <= t.end] or sorted(after, key=lambda t: -(t.duration or 0))[:1]
+    cause = ""
+    if holding:
+        run = holding[0]
+        other_play = run.play and run.play != ctx.runs(launch)[0].play
+        where = f" in the next play ('{run.play}')" if other_play else ""
+        cause = f": {_what(run)}{where} held it for {_after(run.duration or 0)}"
+    return failed(
+        f"The launch moved on, but the play waited for the jobs before it ended{cause}. It ended "
+        f"{_by_host(late)} after the job had finished. Fire-and-forget lets the play end while "
+        "the jobs run: nothing after the launch may wait for them."
+    )
 
 
 def results_landed(ctx: Context, workload: str, hosts: list[str], outcome: str = "done") -> Verdict:
@@ -86,13 +138,20 @@ def retried_until_finished(ctx: Context, script: str, host: str) -> Verdict:
     """async_status asked again and again until the job was finished."""
     if problem := _ran(ctx):
         return problem
-    status = ctx.status_task(ctx.launch(script))
+    launch = ctx.launch(script)
+    status = ctx.status_task(launch)
     runs = ctx.runs(status, host)
     if not runs:
         return failed(f"No async_status task ran on {host}.")
     run = runs[-1]
+    budget, job = (launch.number("async") or 0) if launch else 0, ctx.job_seconds(script)
     if run.status == "failed":
         msg = str(run.res.get("msg") or "it failed")
+        if budget and budget < job:
+            return failed(
+                f"async_status failed on {host} ({msg}): the launch's async: {budget} is shorter "
+                f"than the job ({job:.0f} s), so the target killed the job at {budget} s."
+            )
         if run.attempts > 1 and not run.res.get("finished"):
             return failed(
                 f"async_status gave up after {run.attempts} attempts while the job was still "
@@ -103,16 +162,37 @@ def retried_until_finished(ctx: Context, script: str, host: str) -> Verdict:
         return failed(f"async_status ended on {host} before the job finished.")
     if run.attempts < 2:
         return failed(
-            f"async_status found the job finished at its first look on {host}, so it never "
-            "had to retry: was the job launched with poll: 0?"
+            f"async_status found the job finished at its first look on {host}, so it never had to retry: "
+            + _why_already_finished(ctx, launch, status, host)
         )
     return passed(f"async_status checked {run.attempts} times on {host} until the job finished.")
 
 
-def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]]) -> Verdict:
+def _why_already_finished(ctx: Context, launch, status, host: str) -> str:
+    if launch is not None and launch.number("poll") != 0:
+        return f"the launch has {describe_poll(launch)}, so it waited for the job itself. Launch with poll: 0."
+    launched = ctx.runs(launch, host)
+    looked = ctx.runs(status, host)
+    if launched and looked and launched[-1].end and looked[-1].start:
+        between = [
+            t
+            for t in ctx.result.tasks
+            if t.host == host and t.start and t.end and launched[-1].end <= t.start and t.end <= looked[-1].start
+        ]
+        longest = max(between, key=lambda t: t.duration or 0, default=None)
+        if longest is not None and (longest.duration or 0) >= 1:
+            return (
+                f"{_what(longest)} ran between the launch and the wait for {_after(longest.duration)}, "
+                "long enough for the job to end. Wait right after the launch."
+            )
+    return "was the job launched with poll: 0?"
+
+
+def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]], script: str = "") -> Verdict:
     """The (host, workload) jobs ran side by side: each one started before all the jobs
     started ahead of it had finished. Jobs run one after another (a poll > 0 task holding its
-    fork, a loop with poll > 0) fail this; launches a second apart do not."""
+    fork, a loop with poll > 0, a play in serial batches) fail this; launches a second apart
+    do not. The feedback names the keyword that made them wait for each other."""
     if problem := _ran(ctx):
         return problem
     wanted: dict[str, list[str]] = {}
@@ -129,10 +209,12 @@ def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]]) -> Verdict:
     running_until = spans[0][1]
     for start, end, host, workload in spans[1:]:
         if start >= running_until:
+            gap = (start - running_until).total_seconds()
+            where = f"{workload} on {host}" if len(wanted) > 1 else workload
             return failed(
-                f"The jobs ran one after another, not side by side: {workload} on {host} "
-                f"started at {_clock(start)}, when every job before it had already "
-                f"finished (the last at {_clock(running_until)})."
+                f"The jobs ran one after another, not side by side: {where} started "
+                f"{_after(gap)} after every job before it had finished. "
+                + sequential_cause(ctx, ctx.launch(script) if script else None)
             )
         running_until = max(running_until, end)
     span = (max(s[1] for s in spans) - spans[0][0]).total_seconds()
@@ -140,20 +222,65 @@ def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]]) -> Verdict:
     return passed(f"The {len(spans)} jobs ran side by side: {work:.0f} s of work done in {span:.0f} s.")
 
 
+def sequential_cause(ctx: Context, launch) -> str:
+    """Which keyword of the playbook made the jobs run one after another, in words."""
+    if launch is None:
+        return "Launch every job with poll: 0 first, then wait for them all."
+    causes = []
+    serial = launch.play.get("serial")
+    if serial is not None:
+        causes.append(
+            f"The play has serial: {serial}, so Ansible runs the whole play on one batch of "
+            "hosts, waits included, before it starts the next: each batch's jobs start after "
+            "the previous batch's have ended. Leave serial: out."
+        )
+    poll = launch.number("poll")
+    if poll is None or poll > 0:
+        if launch.loops:
+            causes.append(
+                f"The looped launch has {describe_poll(launch)}, so Ansible waits for each "
+                "item's job to end before it launches the next. Launch with poll: 0 and wait "
+                "for all the jobs afterwards with async_status."
+            )
+        else:
+            forks = ctx.spec.forks
+            held = f"one of the {forks} forks" if forks else "a fork"
+            free = launch.play.get("strategy") == "free"
+            causes.append(
+                (
+                    "strategy: free lets each host go on at its own pace, but it does not free the forks: "
+                    if free
+                    else ""
+                )
+                + f"the launch has {describe_poll(launch)}, so each host's task holds {held} "
+                "until its job ends and the other hosts wait their turn. Launch with poll: 0 "
+                "and wait for the jobs afterwards with async_status."
+            )
+        if launch.data.get("throttle") is not None:
+            causes.append(f"throttle: {launch.data['throttle']} on the launch lets only that many wait at once.")
+    control = launch.data.get("loop_control")
+    if isinstance(control, dict) and control.get("pause"):
+        causes.append(
+            f"loop_control: pause: {control['pause']} waits between the loop's launches, "
+            "longer than a job takes. Leave the pause out."
+        )
+    return " ".join(causes) or "Launch every job with poll: 0 first, then wait for them all."
+
+
 def play_waited_for(ctx: Context, host: str, workloads: list[str]) -> Verdict:
     """The playbook ended only after every listed job had finished."""
     if problem := _ran(ctx):
         return problem
     evidence = ctx.evidence({host: workloads})
-    end = ctx.result.end
+    end = _play_end(ctx)
     for workload in workloads:
         finished = evidence[host].finished_at(workload)
         if finished is None:
             return failed(f"{workload} left no result on {host}: it did not finish.")
         if end is not None and end < finished:
             return failed(
-                f"The play ended at {_clock(end)}, but {workload} finished at "
-                f"{_clock(finished)}: it was not waited for."
+                f"The play ended {_after((finished - end).total_seconds())} before {workload} "
+                "finished: it was not waited for."
             )
     if not ctx.result.ok:
         return failed(f"The play failed: {'; '.join(ctx.result.problems())}.")
@@ -169,6 +296,11 @@ def rescued_failure(ctx: Context, script: str, host: str) -> Verdict:
         return failed(f"No async_status task ran on {host}.")
     if runs[-1].status != "failed":
         return failed("async_status did not report the job's failure, so nothing was rescued.")
+    if runs[-1].ignored:
+        return failed(
+            "async_status reported the job's failure, but ignore_errors let the play go on as if "
+            "it had not failed, so the rescue: did not run."
+        )
     if not ctx.result.ok:
         return failed(
             f"The play failed: {'; '.join(ctx.result.problems())}. The rescue should "

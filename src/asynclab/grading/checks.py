@@ -7,12 +7,24 @@ run's events (the RunResult) and what the run left on the hosts (see :mod:`.host
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..result import TaskRun
 from . import hostprobe
-from .structure import Task, async_status_tasks, launches_of, tasks_of, until_tests_finished, waits_for
+from .structure import (
+    Task,
+    async_status_tasks,
+    defined_elsewhere,
+    jid_source,
+    launches_of,
+    loops_over_results,
+    reads_rc_unguarded,
+    tasks_of,
+    until_tests_finished,
+    waits_for,
+)
 
 
 @dataclass
@@ -55,7 +67,7 @@ class Context:
         """The async_status task that waits for ``launch`` (or the first one there is)."""
         tasks = [t for t in async_status_tasks(self.tasks) if t.index > (launch.index if launch else -1)]
         if launch is not None:
-            wired = [t for t in tasks if waits_for(t, launch)]
+            wired = [t for t in tasks if waits_for(t, launch, self.tasks)]
             if wired:
                 return wired[0]
         return tasks[0] if tasks else None
@@ -78,6 +90,11 @@ class Context:
             found = [r for r in self.result.tasks if r.uuid == wanted]
         return [r for r in found if host is None or r.host == host]
 
+    def job_seconds(self, script: str) -> float:
+        """How long the exercise's job(s) run by ``script`` take: the longest of them."""
+        loads = [w for loads in self.spec.workloads.values() for w in loads if script in w.script]
+        return max((w.seconds for w in loads), default=0)
+
     def evidence(self, wait_for: dict[str, list[str]] | None = None) -> dict[str, hostprobe.HostEvidence]:
         """The results on the exercise's hosts; waits (bounded) for the workloads in ``wait_for``
         ({host: [workload, ...]}) when the run launched jobs that may still be running."""
@@ -91,9 +108,37 @@ class Context:
         return self._evidence[key]
 
 
+def not_whole(task: Task, key: str) -> str | None:
+    """What is wrong with a keyword Ansible needs as a whole number (async, poll) but that is
+    written as something else; None when it is a whole number, unset or templated."""
+    value = task.data.get(key)
+    if value is None or task.number(key) is not None or "{{" in str(value):
+        return None
+    return (
+        f"{key}: {value} is not a whole number of seconds: Ansible refuses it (it \"could not be converted to 'int'\")."
+    )
+
+
 def describe_poll(task: Task) -> str:
     poll = task.data.get("poll")
     return "no poll (so the default, 15 s)" if poll is None else f"poll: {poll}"
+
+
+# What the feedback suggests: Ansible as it is written, each snippet valid as it stands
+# (tests/unit/test_grading_advice.py templates every one with Ansible's own Templar).
+
+
+def wait_one(register: str) -> str:
+    return f'`jid: "{{{{ {register}.ansible_job_id }}}}"`'
+
+
+def wait_each(register: str, var: str = "item") -> str:
+    control = "" if var == "item" else f", `loop_control: {{loop_var: {var}}}`"
+    return f'`loop: "{{{{ {register}.results }}}}"`{control} and `jid: "{{{{ {var}.ansible_job_id }}}}"`'
+
+
+def until_finished(register: str) -> str:
+    return f"`until: {register} is finished`"
 
 
 def waited_seconds(ctx: Context, task: Task) -> float | None:
@@ -110,6 +155,8 @@ def launched_in_background(ctx: Context, script: str, job_seconds: float) -> Ver
     if task is None:
         return failed(f"No task runs {script}: the exercise asks you to launch it.")
     asyn = task.number("async")
+    if problem := not_whole(task, "async") or not_whole(task, "poll"):
+        return failed(problem)
     if not asyn:
         return failed(
             f"Your task runs {script} without async, so it runs synchronously and the play "
@@ -142,30 +189,54 @@ def status_wired(ctx: Context, script: str, loop: bool = False) -> Verdict:
             "The launch task has no register:, so nothing can tell async_status its job id. "
             "Add register: to the launch."
         )
-    register = launch.data["register"]
+    register = str(launch.data["register"]).strip()
     status = ctx.status_task(launch)
     if status is None:
-        return failed(
-            f'No async_status task waits for the job. Add one with jid: "{{{{ {register}'
-            f'{".results" if loop else ""}.ansible_job_id }}}}".'
-        )
-    how = waits_for(status, launch)
+        how_to = wait_each(register) if loop or launch.loops else wait_one(register)
+        return failed(f"No async_status task waits for the job. Add one with {how_to}.")
+    how = waits_for(status, launch, ctx.tasks)
+    jid = status.arg("jid")
     if loop and how != "loop":
         if how == "first":
             return failed(
-                f"Your async_status waits for one job only ({status.arg('jid')}): the other "
-                f"jobs of the loop are never waited for. Loop over {register}.results with "
-                'jid: "{{ item.ansible_job_id }}".'
+                f"Your async_status waits for one job only ({jid}): the other jobs of the "
+                f"loop are never waited for. Wait for each with {wait_each(register, status.loop_var)}."
+            )
+        if loops_over_results(status, launch, ctx.tasks):
+            var = status.loop_var
+            return failed(
+                f"Your async_status loops over {register}.results, so each job is in the loop "
+                f"variable {var}{' (your loop_control: loop_var)' if var != 'item' else ''}, "
+                f'but it takes jid: {jid}. Use `jid: "{{{{ {var}.ansible_job_id }}}}"`.'
             )
         return failed(
             f"The launch runs in a loop, so {register} holds one job per item in "
-            f"{register}.results. Loop async_status over {register}.results with "
-            'jid: "{{ item.ansible_job_id }}".'
+            f"{register}.results. Wait for each with {wait_each(register, status.loop_var)}."
         )
     if not how:
+        if launch.loops and loops_over_results(status, launch, ctx.tasks):
+            return failed(
+                f"async_status loops over {register}.results but takes jid: {jid}: use "
+                f'`jid: "{{{{ {status.loop_var}.ansible_job_id }}}}"`.'
+            )
+        if launch.loops:
+            return failed(
+                f"The launch runs in a loop, so {register} holds one job per item in "
+                f"{register}.results and has no job id of its own. Wait for each with {wait_each(register)}."
+            )
+        if defined_elsewhere(status, ctx.tasks) is not None:
+            return failed(
+                f"async_status takes jid: {jid}, but {jid_source(status, ctx.tasks)} is defined in "
+                "the vars: of another play, and a play's vars do not carry over to the next "
+                f"play: Ansible finds it undefined. Use {wait_one(register)}: what a task "
+                "registers stays with the host for the plays after it."
+            )
+        resolved = jid_source(status, ctx.tasks)
+        written = re.sub(r"[\s{}]", "", str(jid or "")).replace('"', "'")
+        that_is = f" (that is {{{{ {resolved} }}}})" if resolved != written else ""
         return failed(
-            f"async_status takes jid: {status.arg('jid')}, which is not the job id the launch "
-            f'registered. Use jid: "{{{{ {register}.ansible_job_id }}}}".'
+            f"async_status takes jid: {jid}{that_is}, which is not the job id the launch "
+            f"registered. Use {wait_one(register)}."
         )
     if launch.number("poll") != 0:
         return failed(
@@ -187,10 +258,9 @@ def wait_sized(ctx: Context, script: str, delay: int | None = None) -> Verdict:
             "until: is on the launch task, which relaunches the job at every retry; "
             "put until/retries/delay on the async_status task."
         )
+    register = str(status.data.get("register") or "").strip()
     if not until_tests_finished(status):
-        return failed(
-            "Your async_status task does not wait: give it until: <result> is finished, with retries and delay."
-        )
+        return failed(_until_problem(ctx, status, register))
     retries, wait = status.number("retries"), status.number("delay")
     budget = launch.number("async") or 0
     if retries is None or wait is None:
@@ -199,6 +269,14 @@ def wait_sized(ctx: Context, script: str, delay: int | None = None) -> Verdict:
         )
     if delay is not None and wait != delay:
         return failed(f"The exercise asks for delay: {delay}; your async_status has delay: {wait}.")
+    job = ctx.job_seconds(script)
+    if budget and budget < job:
+        return failed(
+            f"retries × delay = {retries} × {wait} = {retries * wait} s covers async: {budget}, but "
+            f"that budget is shorter than the job ({job:.0f} s): the target kills the job after "
+            f"{budget} s, so async_status can only see it time out. Give the launch an async: "
+            f"longer than the job, and retries × delay to match."
+        )
     if retries * wait < budget:
         need = -(-budget // wait)
         return failed(
@@ -206,7 +284,56 @@ def wait_sized(ctx: Context, script: str, delay: int | None = None) -> Verdict:
             f"for up to async: {budget} s, so the wait gives up before the job can. "
             f"With delay: {wait} you need retries: {need} or more."
         )
-    return passed(f"async_status retries {retries} × {wait} s = {retries * wait} s, covering async: {budget}.")
+    return passed(
+        f"async_status retries {retries} × {wait} s = {retries * wait} s, covering async: {budget} "
+        f"(longer than the {job:.0f} s job)."
+    )
+
+
+def _until_problem(ctx: Context, status: Task, register: str) -> str:
+    """Why an async_status task's until: does not wait for the job, in Ansible's words where
+    Ansible gave some."""
+    until = status.data.get("until")
+    advice = until_finished(register or "wait_result")
+    if not register:
+        advice = f"register: wait_result and {advice}"
+    if until is None:
+        return (
+            "Your async_status task has no until:, so it looks once and does not wait: "
+            f"give it {advice}, with retries and delay."
+        )
+    said = [run.res.get("msg") for run in ctx.runs(status) if run.status == "failed"]
+    error = next((str(m) for m in said if m and "until" in str(m) and "expression" in str(m)), None)
+    if error:
+        error = error.removeprefix("Task failed: ").strip()
+        return (
+            f"Your until: {until} cannot be evaluated on an async_status result; Ansible said: "
+            f'"{error}". That result has ansible_job_id, started and finished (and the '
+            f"job's own rc, stdout... only once finished): use {advice}."
+        )
+    if not register:
+        return f"Your async_status task has until: {until} but no register:, so until cannot read its result: {advice}."
+    return (
+        f"Your until: {until} does not test whether the job finished, so async_status does "
+        f"not wait for it: use {advice}."
+    )
+
+
+def fragile_failed_when(ctx: Context) -> str | None:
+    """A note for a failed_when that reads rc on an async_status wait: each look at a job
+    still running has no rc, so Ansible errors on it, and a job that timed out never has one."""
+    for status in async_status_tasks(ctx.tasks):
+        failed_when = status.data.get("failed_when")
+        reg = str(status.data.get("register") or "wait_result").strip()
+        if reads_rc_unguarded(failed_when):
+            return (
+                f"Note: failed_when: {failed_when} on '{status.name}' reads rc, which an "
+                "async_status result has only once the job finished: at each look while it "
+                "runs the condition errors, and a job that timed out has no rc at all. "
+                "async_status already fails for a failed job: drop failed_when, or guard it: "
+                f"`failed_when: {reg} is finished and ({reg}.rc | default(1)) != 0`."
+            )
+    return None
 
 
 def same_become(ctx: Context, script: str) -> Verdict:

@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from numbers import Real
 
 from . import behaviour as b, checks as c
 from .hostprobe import Workload
-from .structure import as_int
+from .structure import as_bool, as_int, reads_rc_unguarded
 
 Check = Callable[[c.Context], c.Verdict]
 
@@ -78,6 +79,8 @@ def async_sized(low: int, high: int, job: int):
         if task is None:
             return c.failed("No task runs /opt/scripts/backup_db.sh.")
         asyn = task.number("async")
+        if problem := c.not_whole(task, "async") or c.not_whole(task, "poll"):
+            return c.failed(problem)
         if not asyn:
             return c.failed("Your task has no async (or not a number), so it runs synchronously.")
         if asyn < job:
@@ -141,13 +144,17 @@ def status_in_rescued_block(ctx: c.Context) -> c.Verdict:
             "ignore_errors on the launch hides a failed launch, and then there is no job "
             "id to wait for: handle errors around async_status instead."
         )
-    if not status.in_rescuable_block:
+    if as_bool(status.get("ignore_errors")):
+        return c.failed(
+            "ignore_errors on your async_status task (or its block) turns the job's failure "
+            "into success, so the rescue: never runs. Leave ignore_errors out."
+        )
+    if status.rescuer is None:
         return c.failed(
             "Your async_status task is not inside a block: with a rescue: section, so the "
             "job's failure cannot be rescued."
         )
-    rescue = status.parents[-1].get("rescue") or []
-    if not any("/opt/cleanup.sh" in str(t) for t in rescue):
+    if not any(t.rescues(status) and "/opt/cleanup.sh" in t.command for t in ctx.tasks):
         return c.failed("The rescue section does not run /opt/cleanup.sh.")
     return c.passed("async_status waits inside a block whose rescue runs /opt/cleanup.sh.")
 
@@ -157,29 +164,40 @@ def timeout_handling_sound(ctx: c.Context) -> c.Verdict:
     status = ctx.status_task(launch)
     if launch is None or status is None:
         return c.failed("The exercise needs a launch of /opt/operation.sh and an async_status task.")
-    failed_when = str(status.data.get("failed_when", ""))
-    if re.search(r"\.rc\b|\['rc'\]", failed_when) and "default" not in failed_when:
+    failed_when = status.data.get("failed_when")
+    if reads_rc_unguarded(failed_when):
         return c.failed(
             f"failed_when: {failed_when} reads rc, which a timed-out job does not have: "
             "the condition itself errors. async_status already fails for a failed or "
             "timed-out job; drop failed_when and use ignore_errors: true."
         )
-    conditions = " ".join(str(t.data.get("when", "")) for t in ctx.tasks)
+    conditions = " ".join(" ".join(t.conditions) for t in ctx.tasks)
     if re.search(r"finished\s*==\s*0|finished\s*==\s*false|not\s+\w+\.finished", conditions, re.I):
         return c.failed(
             "A timed-out job is reported finished (with failed: true), so a test on "
-            "finished == 0 never fires. Test `is failed` and the message instead."
+            "finished == 0 never fires. Test the result's failure instead: "
+            f"`when: {str(status.data.get('register') or 'wait_result').strip()} is failed`."
         )
-    register = status.data.get("register")
+    register = str(status.data.get("register") or "").strip()
     writers = [t for t in ctx.tasks if "/var/log/operation_failure.log" in str(t.data)]
     if not writers:
         return c.failed("No task writes /var/log/operation_failure.log.")
-    guarded = [t for t in writers if register and register in str(t.get("when", ""))]
+    if any(t.rescues(status) for t in writers):
+        if as_bool(status.get("ignore_errors")):
+            return c.failed(
+                "The log is written in the rescue: of the block that waits, but ignore_errors "
+                "on the wait turns its failure into success, so the rescue never runs. "
+                "Leave ignore_errors out of that block."
+            )
+        return c.passed(
+            "The timeout is recorded in the rescue: of the block that waits, which runs only when the wait failed."
+        )
+    guarded = [t for t in writers if register and re.search(rf"\b{re.escape(register)}\b", " ".join(t.conditions))]
     if not guarded:
         return c.failed(
-            f"The task writing the log has no when: on the async_status result"
-            f"{f' ({register})' if register else ''}: it would write even when the job "
-            "did not time out."
+            f"The task writing the log runs whether or not the job timed out: give it a when: "
+            f"on the async_status result{f' (`when: {register} is failed`)' if register else ''}, "
+            "or write the log in the rescue: of a block around the wait."
         )
     return c.passed("The timeout is detected from the async_status result, with no failed_when on rc.")
 
@@ -187,10 +205,26 @@ def timeout_handling_sound(ctx: c.Context) -> c.Verdict:
 # Value exercises ---------------------------------------------------------------------------
 
 
+def whole_number(value) -> int | None:
+    """A whole number as written: 9, 9.0 or "9"; None for a fraction (9.5) or anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = float(value) if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", value) else None
+    if isinstance(value, Real) and float(value).is_integer():
+        return int(value)
+    return None
+
+
 def exact_number(expected: int, explain: str):
     def accept(value) -> c.Verdict:
-        number = as_int(value)
+        number = whole_number(value)
         if number is None:
+            if isinstance(value, Real | str) and re.fullmatch(r"-?\d+\.\d+|-?\d+/\d+", str(value).strip()):
+                return c.failed(
+                    f"{value} is a fraction, not a whole number: Ansible takes only whole "
+                    "numbers for retries:, delay: and async:. Answer with a whole number."
+                )
             return c.failed(f"The answer should be a whole number; found {value!r}.")
         if number != expected:
             return c.failed(f"{number} is not it: {explain}")
@@ -219,7 +253,7 @@ EXERCISE_LIST = [
         workloads=on(WEB, Workload("/opt/backup.sh", 8)),
         checks=[
             (1, lambda ctx: c.launched_in_background(ctx, "/opt/backup.sh", 8)),
-            (1, lambda ctx: b.returned_before_job_end(ctx, "/opt/backup.sh", "backup", WEB)),
+            (1, lambda ctx: b.play_ended_while_jobs_ran(ctx, "/opt/backup.sh", "backup", WEB)),
             (1, lambda ctx: b.results_landed(ctx, "backup", WEB)),
         ]),
     Exercise(
@@ -249,7 +283,7 @@ EXERCISE_LIST = [
         workloads=on(ALL, Workload("/opt/task.sh", 8)), forks=2,
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/task.sh")),
-            (1, lambda ctx: b.jobs_overlapped(ctx, [(h, "task") for h in ALL])),
+            (1, lambda ctx: b.jobs_overlapped(ctx, [(h, "task") for h in ALL], "/opt/task.sh")),
             (1, lambda ctx: b.results_landed(ctx, "task", ALL)),
         ]),
     Exercise(
@@ -260,7 +294,8 @@ EXERCISE_LIST = [
         checks=[
             (1, lambda ctx: c.status_wired(ctx, "/opt/scripts/", loop=True)),
             (1, lambda ctx: b.jobs_overlapped(
-                ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")])),
+                ctx, [("web1", w) for w in ("backup_db", "generate_reports", "optimize_images")],
+                "/opt/scripts/")),
             (1, lambda ctx: b.play_waited_for(ctx, "web1", ["backup_db", "generate_reports", "optimize_images"])),
         ]),
     Exercise(

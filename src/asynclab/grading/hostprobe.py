@@ -10,10 +10,11 @@ fault, never the learner's: that raises LabEnvironmentError. Neither counts as a
 from __future__ import annotations
 
 import shlex
+import sys
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..errors import LabEnvironmentError
+from ..errors import LabEnvironmentError, LabError
 from ..inventory import LAB_HOSTS, host_order
 from ..records import parse_time
 from . import hostshell
@@ -150,6 +151,69 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
             f"{' (' + said[-1] + ')' if said else ''}. Ask your instructor to run `make reset` "
             "and grade this exercise again."
         )
+
+
+# The lab's defaults again after an exercise's run: its workload settings go, once the jobs
+# that read them have started (a workload reads its settings when it starts, and writes its
+# log then). A hang or a failure set for the exercise never reaches a later run.
+RESTORE_SCRIPT = """
+waited=0
+while [ -n "$LAB_WAIT_FOR" ] && [ "$waited" -lt "$LAB_WAIT_TENTHS" ]; do
+  missing=0
+  for w in $LAB_WAIT_FOR; do [ -f "/var/log/lab/$w.log" ] || missing=1; done
+  [ "$missing" = 0 ] && break
+  sleep 0.1; waited=$((waited + 1))
+done
+rm -rf /etc/lab/workload.d
+"""
+
+
+def restore_scripts(workloads: dict[str, list[Workload]], text: str, wait: float = 8) -> dict[str, str]:
+    """Each host's restore: wait (bounded) for the workloads that ``text`` (the answer) names
+    to start, then remove the exercise's settings."""
+    scripts = {}
+    for host, loads in workloads.items():
+        named = [w.name for w in loads if w.name in text]
+        scripts[host] = (
+            f"LAB_WAIT_FOR={shlex.quote(' '.join(named))}\nLAB_WAIT_TENTHS={int(wait * 10)}\n{RESTORE_SCRIPT}"
+        )
+    return scripts
+
+
+def restore_defaults(workloads: dict[str, list[Workload]], text: str) -> None:
+    """Put the exercise's hosts back at the lab's workload defaults after its run. Best effort:
+    a host that does not answer now is reset before the next exercise anyway."""
+    if not workloads:
+        return
+    try:
+        hostshell.run_scripts(restore_scripts(workloads, text), timeout=60)
+    except LabError:
+        pass
+
+
+def reset_hosts(hosts=LAB_HOSTS) -> list[str]:
+    """A learner's own reset: every host back at the lab's clean state (no jobs, no results,
+    default workloads, services up), as ``make reset`` does. Returns what each host said.
+    Earlier graded answers are run again on clean hosts when they are checked."""
+    from .. import runner
+
+    replies = _replies(reset_scripts({}, hosts), timeout=120, what="resetting your hosts")
+    runner.RUNS += 1  # the hosts changed: an answer checked later runs again (Answer.stale)
+    failed = [h for h, reply in replies.items() if reply.rc != 0]
+    if failed:
+        raise LabEnvironmentError(f"resetting {', '.join(sorted(failed, key=host_order))} failed")
+    return [replies[h].stdout.strip() for h in sorted(replies, key=host_order)]
+
+
+def main() -> int:
+    """``lab-reset-hosts``: the learner's reset, from the lab's terminal."""
+    try:
+        for line in reset_hosts():
+            print(line)
+    except LabError as exc:
+        print(f"lab-reset-hosts: {exc.message}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def probe(hosts, wait_for: dict[str, list[str]] | None = None, timeout: float = 0) -> dict[str, HostEvidence]:

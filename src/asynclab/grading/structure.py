@@ -71,9 +71,19 @@ class Task:
 
     data: dict
     play: dict
-    parents: list[dict] = field(default_factory=list)  # enclosing blocks, outermost first
-    section: str = "tasks"  # tasks, block, rescue, always
+    #: The enclosing blocks, outermost first, each with the section the task is in
+    #: (block, rescue or always).
+    path: list[tuple[dict, str]] = field(default_factory=list)
     index: int = 0  # position in the playbook's order of tasks
+
+    @property
+    def parents(self) -> list[dict]:
+        return [block for block, _ in self.path]
+
+    @property
+    def section(self) -> str:
+        """tasks, or the innermost block's section this task is in: block, rescue, always."""
+        return self.path[-1][1] if self.path else "tasks"
 
     @property
     def name(self) -> str:
@@ -138,6 +148,25 @@ class Task:
                 return self.play[key]
         return default
 
+    def variable(self, name: str):
+        """A variable's definition as the task sees it: its vars, its blocks', its play's."""
+        for scope in [self.data, *reversed(self.parents), self.play]:
+            found = scope.get("vars")
+            if isinstance(found, dict) and name in found:
+                return found[name]
+        return None
+
+    @property
+    def conditions(self) -> list[str]:
+        """Every when: that decides whether the task runs: its own and its blocks'."""
+        out = []
+        for scope in [*self.parents, self.data]:
+            when = scope.get("when")
+            if when is None:
+                continue
+            out += [str(w) for w in when] if isinstance(when, list) else [str(when)]
+        return out
+
     @property
     def become_user(self) -> str:
         """Who the task runs as on the target (the lab logs in as root)."""
@@ -159,9 +188,32 @@ class Task:
         return ""
 
     @property
+    def loop_var(self) -> str:
+        """The name a looped task's item goes by: item, or loop_control's loop_var."""
+        control = self.data.get("loop_control")
+        if isinstance(control, dict) and control.get("loop_var"):
+            return str(control["loop_var"]).strip()
+        return "item"
+
+    @property
+    def rescuer(self) -> dict | None:
+        """The innermost block whose rescue: runs when this task fails, if any."""
+        for block, section in reversed(self.path):
+            if section == "block" and block.get("rescue"):
+                return block
+        return None
+
+    @property
     def in_rescuable_block(self) -> bool:
-        """The task sits in a block (not its rescue) that has a rescue section."""
-        return self.section == "block" and bool(self.parents) and "rescue" in self.parents[-1]
+        """A failure of this task is rescued: it sits in the block: part of a block (or of
+        a block inside it) that has a rescue: section."""
+        return self.rescuer is not None
+
+    def rescues(self, other: Task) -> bool:
+        """This task is in the rescue: of a block whose block: part holds ``other``: it runs
+        only when something there failed."""
+        guarded = {id(block) for block, section in other.path if section == "block"}
+        return any(section == "rescue" and id(block) in guarded for block, section in self.path)
 
     def number(self, key: str):
         """An integer keyword (async, poll, retries, delay), None when unset or templated."""
@@ -174,7 +226,7 @@ def as_int(value):
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        return int(value) if value.is_integer() else None  # Ansible refuses 7.5 for an int
     if isinstance(value, str) and re.fullmatch(r"\s*-?\d+\s*", value):
         return int(value)
     return None
@@ -190,21 +242,21 @@ def tasks_of(plays) -> list[Task]:
     """Every task of every play, blocks flattened, in the order Ansible would meet them."""
     out: list[Task] = []
 
-    def walk(items, play, parents, section):
+    def walk(items, play, path):
         for item in items or []:
             if not isinstance(item, dict):
                 continue
             if "block" in item:
                 for part in ("block", "rescue", "always"):
-                    walk(item.get(part), play, parents + [item], part)
+                    walk(item.get(part), play, [*path, (item, part)])
                 continue
-            out.append(Task(item, play, parents, section, len(out)))
+            out.append(Task(item, play, path, len(out)))
 
     for play in plays or []:
         if not isinstance(play, dict):
             continue
         for part in ("pre_tasks", "tasks", "post_tasks"):
-            walk(play.get(part), play, [], "tasks")
+            walk(play.get(part), play, [])
     return out
 
 
@@ -217,28 +269,104 @@ def async_status_tasks(tasks: list[Task]) -> list[Task]:
     return [t for t in tasks if t.action == "async_status"]
 
 
-def jid_source(task: Task) -> str:
-    """The jid expression of an async_status task, without the braces and spaces."""
-    return re.sub(r"[\s{}]", "", str(task.arg("jid") or ""))
+def _bare(expression) -> str:
+    """An expression as written, without braces, spaces or the kind of quotes."""
+    return re.sub(r"[\s{}]", "", str(expression or "")).replace('"', "'")
 
 
-def waits_for(status: Task, launch: Task) -> str | None:
-    """How an async_status task takes its job id from a launch: 'direct', 'loop', 'first' or None."""
-    register = launch.data.get("register")
-    if not register:
-        return None
-    jid = jid_source(status)
-    if jid in (f"{register}.ansible_job_id", f"{register}['ansible_job_id']"):
-        return "direct"
-    if re.fullmatch(rf"{re.escape(register)}(\.results|\['results'\])\[\d+\]\.ansible_job_id", jid):
-        return "first"
-    if jid in ("item.ansible_job_id", "item['ansible_job_id']"):
-        source = re.sub(r"[\s{}]", "", status.loop_source)
-        if source in (f"{register}.results", f"{register}['results']"):
-            return "loop"
+def _defined_by_set_fact(tasks: list[Task], before: Task, name: str):
+    for task in reversed([t for t in tasks if t.index < before.index and t.action == "set_fact"]):
+        args = task.args
+        if isinstance(args, dict) and name in args:
+            return args[name]
     return None
 
 
+def resolve(task: Task, expression, tasks: list[Task] | None = None) -> str:
+    """An expression the task templates, with a variable that stands for another expression
+    replaced by that one, as Ansible resolves it: the task's, its blocks' and its play's
+    vars:, or an earlier set_fact (``jid: "{{ job_id }}"`` with ``job_id: "{{ r.ansible_job_id }}"``).
+    Without braces and spaces."""
+    bare = _bare(expression)
+    for _ in range(5):  # a chain of variables, not a cycle
+        if not re.fullmatch(r"[A-Za-z_]\w*", bare) or (task.loops and bare == task.loop_var):
+            break
+        found = task.variable(bare)
+        if found is None and tasks is not None:
+            found = _defined_by_set_fact(tasks, task, bare)
+        if found is None:
+            break
+        bare = _bare(found)
+    return bare
+
+
+def jid_source(task: Task, tasks: list[Task] | None = None) -> str:
+    """The jid expression of an async_status task, resolved, without the braces and spaces."""
+    return resolve(task, task.arg("jid"), tasks)
+
+
+def _results_of(register: str) -> tuple[str, ...]:
+    return (f"{register}.results", f"{register}['results']")
+
+
+def waits_for(status: Task, launch: Task, tasks: list[Task] | None = None) -> str | None:
+    """How an async_status task takes its job id from a launch: 'direct', 'loop', 'first' or
+    None. A loop follows Ansible's names: the loop variable (item, or loop_control's
+    loop_var) over the launch's results, or over their ids mapped out of them."""
+    register = str(launch.data.get("register") or "").strip()
+    if not register:
+        return None
+    jid = jid_source(status, tasks)
+    # async_status reads the job file at its async dir joined with jid: the results_file
+    # path the launch registered names that same file (so Ansible 2.21 waits with it too).
+    ids = ("ansible_job_id", "results_file")
+    if jid in [f"{register}.{i}" for i in ids] + [f"{register}['{i}']" for i in ids]:
+        return "direct"
+    results = "|".join(re.escape(r) for r in _results_of(register))
+    if re.fullmatch(rf"({results})(\[\d+\]|\|first)\.ansible_job_id|({results})\[\d+\]\['ansible_job_id'\]", jid):
+        return "first"
+    if not status.loops:
+        return None
+    var = status.loop_var
+    source = resolve(status, status.loop_source, tasks)
+    if jid in [f"{var}.{i}" for i in ids] + [f"{var}['{i}']" for i in ids]:
+        if re.fullmatch(rf"({results})(\|list)?", source):
+            return "loop"
+    if jid == var and re.fullmatch(rf"({results})\|map\(attribute='ansible_job_id'\)(\|list)?", source):
+        return "loop"
+    return None
+
+
+def defined_elsewhere(status: Task, tasks: list[Task]) -> dict | None:
+    """The play whose vars: define the bare variable an async_status task's jid names, when
+    that is not the task's own play (a play's vars do not carry over to the next play)."""
+    name = jid_source(status, tasks)
+    if not re.fullmatch(r"[A-Za-z_]\w*", name) or status.variable(name) is not None:
+        return None
+    for task in tasks:
+        if task.play is not status.play and isinstance(task.play.get("vars"), dict) and name in task.play["vars"]:
+            return task.play
+    return None
+
+
+def loops_over_results(status: Task, launch: Task, tasks: list[Task] | None = None) -> bool:
+    """The async_status task loops over the launch's registered results."""
+    register = str(launch.data.get("register") or "").strip()
+    source = resolve(status, status.loop_source, tasks)
+    return bool(register) and status.loops and source.split("|")[0] in _results_of(register)
+
+
 def until_tests_finished(task: Task) -> bool:
+    """until: tests the task's own registered result for finished (is finished, .finished)."""
     until = str(task.data.get("until") or "")
-    return bool(re.search(r"\bis\s+finished\b|\.finished\b|\['finished'\]", until))
+    register = re.escape(str(task.data.get("register") or "").strip())
+    if not register:
+        return False
+    return bool(re.search(rf"\b{register}(\s+is\s+finished\b|\.finished\b|\[['\"]finished['\"]\])", until))
+
+
+def reads_rc_unguarded(expression) -> bool:
+    """A condition that reads a result's rc without a default: an error on a result that
+    has none (a job still running, or timed out)."""
+    text = str(expression or "")
+    return bool(re.search(r"\.rc\b|\[['\"]rc['\"]\]", text)) and "default" not in text and " is defined" not in text
