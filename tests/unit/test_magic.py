@@ -54,3 +54,11 @@ def test_a_play_level_async_shows_ansibles_own_words_at_the_cells_line(ip, capsy
     assert "async and poll belong on a task" in shown
     assert shown.count("not a valid attribute") == 1 and "Traceback" not in shown
     assert "last_run" not in ip.user_ns  # nothing ran: no run for the next cell to read
+
+
+def test_help_is_there_as_a_line_magic_and_on_the_cells_line(ip, capsys):
+    for cell in ("%playbook --help", "%%playbook --help\n- hosts: all\n  tasks: []\n"):
+        result, shown = run_cell(ip, cell, capsys)
+        assert result.success, shown
+        assert "%%playbook [--timeout TIMEOUT]" in shown and "--exercise EXERCISE" in shown, shown
+        assert "UsageError" not in shown and "unrecognized arguments" not in shown

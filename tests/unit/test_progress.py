@@ -120,3 +120,9 @@ def test_after_the_run_no_job_is_said_to_be_still_running():
     jid = folder.result.jobs[0].jid
     assert "async jobs still running" in live and f"{jid} (" in live
     assert "still running" not in final and f"{jid} (not awaited)" in final
+
+
+def test_a_run_that_ansible_rejected_shows_no_empty_table_and_no_empty_play():
+    folder = EventFolder()
+    shown = ProgressView("html").render_html(folder, 0.4, "failed", final=True)
+    assert "<table" not in shown and "play:" not in shown and "failed" in shown

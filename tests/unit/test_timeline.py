@@ -139,3 +139,79 @@ def test_two_jobs_per_host_give_two_job_lanes_per_host():
             assert (
                 (launch.start - r.started_at).total_seconds() <= bar.x0 <= (launch.end - r.started_at).total_seconds()
             )
+
+
+def test_a_looped_wait_is_hatched_on_every_host_where_a_job_outlasted_its_start():
+    """Hatching means the same on every host: an async_status task that a job was still
+    running at the start of, and that saw it end, waited, also when each item was finished
+    at its first look (no retry counted)."""
+    from datetime import datetime, timedelta
+
+    from asynclab.records import AsyncJob, TaskRun
+    from asynclab.timeline import layout
+
+    t0 = datetime(2026, 1, 1)
+    result = RunResult(started_at=t0)
+    for host, attempts in (("web1", 3), ("web3", 1)):
+        launch = TaskRun(host, "launch", "command", "u1", status="changed", start=t0, end=t0 + timedelta(seconds=1))
+        wait = TaskRun(
+            host,
+            "wait for both jobs",
+            "ansible.builtin.async_status",
+            "u2",
+            status="ok",
+            start=t0 + timedelta(seconds=1),
+            end=t0 + timedelta(seconds=5),
+            attempts=attempts,
+        )
+        job = AsyncJob(
+            host,
+            f"j-{host}",
+            "launch",
+            launched=t0 + timedelta(seconds=0.5),
+            end=t0 + timedelta(seconds=4.8),
+            finished=True,
+            status="ok",
+        )
+        result.tasks += [launch, wait]
+        result.jobs.append(job)
+    waited = {b.host: b.waited for b in layout(result).bars if b.kind == "task" and b.label == "wait for both jobs"}
+    assert waited == {"web1": True, "web3": True}
+
+
+def test_a_wait_that_found_its_job_already_finished_is_not_hatched():
+    from datetime import datetime, timedelta
+
+    from asynclab.records import AsyncJob, TaskRun
+    from asynclab.timeline import layout
+
+    t0 = datetime(2026, 1, 1)
+    result = RunResult(started_at=t0)
+    result.tasks.append(
+        TaskRun(
+            "web1",
+            "wait",
+            "async_status",
+            "u2",
+            status="ok",
+            start=t0 + timedelta(seconds=5),
+            end=t0 + timedelta(seconds=5.4),
+        )
+    )
+    result.jobs.append(AsyncJob("web1", "j1", "launch", launched=t0, end=t0 + timedelta(seconds=3), finished=True))
+    assert not any(b.waited for b in layout(result).bars if b.kind == "task")
+
+
+def test_the_title_counts_one_host_and_one_job_in_the_singular():
+    from datetime import datetime, timedelta
+
+    from asynclab.records import AsyncJob, TaskRun
+
+    t0 = datetime(2026, 1, 1)
+    result = RunResult(status="successful", started_at=t0, wall_time=2.0)
+    result.tasks.append(
+        TaskRun("web1", "launch", "command", "u1", status="changed", start=t0, end=t0 + timedelta(seconds=1))
+    )
+    result.jobs.append(AsyncJob("web1", "j1", "launch", launched=t0, end=t0 + timedelta(seconds=2), finished=True))
+    title = plot_timeline(result).axes[0].get_title()
+    assert "1 host, 1 async job " in title, title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..words import counted
 from .checks import Context, Verdict, describe_poll, failed, passed
 
 
@@ -284,7 +285,8 @@ def play_waited_for(ctx: Context, host: str, workloads: list[str]) -> Verdict:
             )
     if not ctx.result.ok:
         return failed(f"The play failed: {'; '.join(ctx.result.problems())}.")
-    return passed(f"The play ended after all {len(workloads)} jobs had finished.")
+    every = "all " if len(workloads) > 1 else ""
+    return passed(f"The play ended after {every}{counted(len(workloads), 'job')} had finished.")
 
 
 def rescued_failure(ctx: Context, script: str, host: str) -> Verdict:

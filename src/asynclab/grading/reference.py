@@ -20,6 +20,7 @@ from pathlib import Path
 
 from ..events import result_from_events
 from ..result import RunResult
+from ..words import counted
 
 FOLDER = Path(__file__).resolve().parents[1] / "data" / "reference"
 MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION")
@@ -123,7 +124,8 @@ def record(notebook: Path, names: list[str], out: Path = FOLDER) -> int:
         lines = [json.dumps({"exercise": name, "solution_sha256": digest(found[name])})]
         lines += [json.dumps(trim(e), sort_keys=True) for e in result.events]
         (out / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
-        print(f"{name}: {result.wall_time:.1f} s, {len(result.jobs)} jobs, {len(lines) - 1} events")
+        jobs, events = counted(len(result.jobs), "job"), counted(len(lines) - 1, "event")
+        print(f"{name}: {result.wall_time:.1f} s, {jobs}, {events}")
     return 1 if failed else 0
 
 
