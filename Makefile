@@ -172,7 +172,7 @@ AS_ROOT = $(COMPOSE) exec -T -u root lab
 LAB_ID = "$$($(COMPOSE) ps -q lab)"
 NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
 
-.PHONY: release collect autograde reference feedback grades
+.PHONY: release collect autograde reference feedback grades report
 
 release: ## [instructor] Release ASSIGNMENT (default async-basics) from grader/source to the learners
 	$(NEED_LAB)
@@ -240,6 +240,13 @@ grades: ## [instructor] Export every grade to grader/grades.csv
 	mkdir -p $(GRADER_OUT)
 	docker cp $(LAB_ID):$(COURSE_IN_LAB)/grades.csv $(GRADER_OUT)/grades.csv
 	@echo "wrote $(GRADER_OUT)/grades.csv"
+
+report: ## [instructor] Write the class report to grader/report/: points by learner and exercise (index.html, class.csv), the class's mistakes and their lessons, the lab's faults apart
+	$(NEED_LAB)
+	$(IN_COURSE) python -m asynclab.classroom.report $(ASSIGNMENT)
+	rm -rf $(GRADER_OUT)/report && mkdir -p $(GRADER_OUT)/report
+	docker cp $(LAB_ID):$(COURSE_IN_LAB)/report/. $(GRADER_OUT)/report/
+	@echo "open $(GRADER_OUT)/report/index.html in a browser (it names learners: keep it to yourself)"
 
 # ---- Benchmarks --------------------------------------------------------------------------
 BENCH_ARGS ?=

@@ -22,6 +22,7 @@ try:
     from asynclab.classroom.feedback_alt_text import DescribeImages
     from asynclab.classroom.feedback_comments import DropEmptyComments
     from asynclab.classroom.feedback_names import NameExercises
+    from asynclab.classroom.feedback_records import DropOutcomeRecords
     from asynclab.classroom.feedback_style import FeedbackStyle
     from asynclab.classroom.feedback_template import TEMPLATE_FILE, template_basedirs
     from asynclab.classroom.feedback_timeline_once import DropRepeatedTimeline
@@ -80,9 +81,11 @@ use_course_validator()
 # Feedback never shows the hidden tests nor a traceback (nbgrader shows both by default).
 # Its contents name the exercises and list only real comments; the learner's timeline is
 # drawn once (under the check, beside the reference's); every chart has its alternative
-# text, fits its column, and the checks' long lines wrap.
+# text, fits its column, and the checks' long lines wrap. The outcome records autograde leaves
+# for the class report (make report) are the instructor's: left out.
 c.GenerateFeedback.preprocessors = [
     GetGrades,
+    DropOutcomeRecords,
     HideHiddenTests,
     ShortenTracebacks,
     DropEmptyComments,

@@ -82,8 +82,10 @@ class Lab:
         """The lab's compose project: the one given, $ASYNCLAB_PROJECT, or the only one running."""
         client = _docker_client()
         project = project or os.environ.get("ASYNCLAB_PROJECT") or os.environ.get("COMPOSE_PROJECT_NAME")
-        containers = client.containers.list(all=True, filters={"label": f"{ROLE_LABEL}=target"})
-        projects = sorted({c.labels.get(PROJECT_LABEL, "") for c in containers})
+        # The list call alone (no inspect of each container): a container that another
+        # project removes meanwhile cannot make this fail.
+        containers = client.api.containers(all=True, filters={"label": f"{ROLE_LABEL}=target"})
+        projects = sorted({(c.get("Labels") or {}).get(PROJECT_LABEL, "") for c in containers})
         if project:
             if project not in projects:
                 raise LabNotRunning(f"no lab containers in the compose project '{project}'")

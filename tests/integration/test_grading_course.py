@@ -4,7 +4,9 @@ feedback, grades. Four submissions: the solution (full marks), the blank release
 answered yet"), one with the typical mistakes of grading_cases/mistakes.yml (each loses
 exactly its points, with its message) and one that is not a notebook (reported, and it
 does not stop the others). `make autograde` grades them in parallel, each worker on its
-own private hosts; the lab's own hosts are left alone."""
+own private hosts; the lab's own hosts are left alone. `make report` then counts the class's
+mistakes (a fault of the lab is counted apart in tests/unit/test_class_report.py: here every
+worker's hosts answer)."""
 
 import csv
 import io
@@ -150,6 +152,7 @@ def graded(lab, tmp_path_factory):
         .split()
     )
     make("grades")
+    make("report")
     fetch(container, f"/tmp/gradetest-{run_id}/course/autograded", tmp)
     yield tmp, steps
     container.exec_run(["rm", "-rf", f"/tmp/gradetest-{run_id}"], user="root")
@@ -266,3 +269,48 @@ def test_grading_in_the_lab_itself_still_works(graded):
     done = steps["in the lab"]
     assert done.returncode == 0, done.stdout + done.stderr
     assert "blank: graded" in done.stdout
+
+
+def test_make_report_writes_the_class_table_and_its_csv_agrees_with_the_gradebook(graded):
+    tmp, steps = graded
+    done = steps["report"]
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (tmp / "out" / "report" / "index.html").is_file()
+    rows = {r["student_id"]: r for r in csv.DictReader((tmp / "out" / "report" / "class.csv").open())}
+    grades = {r["student_id"]: r for r in csv.DictReader((tmp / "out" / "grades.csv").open())}
+    assert set(rows) == {"solution", "blank", "mistakes", "broken"}
+    assert list(next(iter(rows.values())))[1 : 1 + len(EXERCISES)] == list(EXERCISES)
+    for student in ("solution", "blank", "mistakes"):
+        assert float(rows[student]["total"]) == float(grades[student]["score"]), student
+        assert sum(float(rows[student][e]) for e in EXERCISES) == float(grades[student]["score"])
+    for name, exercise in EXERCISES.items():
+        assert float(rows["solution"][name]) == exercise.points and float(rows["blank"][name]) == 0
+        assert float(rows["mistakes"][name]) == CASES.get(name, {}).get("score", exercise.points), name
+    assert all(rows["broken"][e] == "" for e in EXERCISES)  # could not be graded: no points
+
+
+def test_the_report_counts_each_named_mistake_once_with_its_lesson(graded):
+    from bs4 import BeautifulSoup
+
+    tmp, steps = graded
+    page = BeautifulSoup((tmp / "out" / "report" / "index.html").read_text(), "html.parser")
+    for name in EXERCISES:
+        section = page.find("h3", id=name).parent
+        items = [" ".join(li.get_text().split()) for li in section.find_all("li")]
+        if name in CASES:
+            # the mistakes learner's mistake, once, of the three graded answers (blank: not answered)
+            assert len(items) == 1 and items[0].startswith("1 of 3: "), (name, items)
+            assert CASES[name]["mistake_id"] in items[0]
+            link = section.find("li").a["href"]
+            assert link.startswith("../../notebooks/") and ".ipynb#" in link
+            assert (ROOT / "notebooks" / link.split("/")[-1].split("#")[0]).is_file()
+        else:
+            assert items == [], (name, items)
+    table = {tr.th.get_text(): [td.get_text() for td in tr.find_all("td")] for tr in page.select("tbody tr")}
+    assert all("○" in cell for cell in table["blank"][:-1])  # every answer marked as not answered
+    assert not any("⚠" in cell for cells in table.values() for cell in cells)  # no fault of the lab here
+    assert "No fault of the lab" in page.get_text() and "Could not be graded" in page.get_text()
+    html = (tmp / "out" / "report" / "index.html").read_text()
+    for leaked in HIDDEN_TEXT:
+        assert leaked not in html
+    assert "Most frequent mistakes" in steps["report"].stdout

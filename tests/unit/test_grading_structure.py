@@ -146,6 +146,7 @@ def test_each_typical_mistake_fails_a_structure_check_with_its_message(name):
     verdict = structural(context)
     assert not verdict.ok
     assert case["says"] in verdict.message
+    assert verdict.mistake == case["mistake_id"]  # the id the class report counts
 
 
 def test_a_guarded_failed_when_is_not_flagged():

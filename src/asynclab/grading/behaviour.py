@@ -14,7 +14,7 @@ def _play_end(ctx: Context):
 
 def _ran(ctx: Context) -> Verdict | None:
     if ctx.result is None:
-        return failed("Your playbook did not run.")
+        return failed("Your playbook did not run.", mistake="playbook-did-not-run")
     return None
 
 
@@ -39,6 +39,45 @@ def _what(run) -> str:
     return f"'{run.task}'" + (f" ({action})" if action and action not in run.task else "")
 
 
+# Which mistake a run's failure comes from, where the playbook says it (else the symptom's id).
+
+
+def _failed_task_mistake(ctx: Context, script: str, job_seconds: float) -> str:
+    launch = ctx.launch(script)
+    budget = launch.number("async") if launch is not None else None
+    return "async-shorter-than-job" if budget and budget < job_seconds else "task-failed"
+
+
+def _already_finished_mistake(ctx: Context, launch, status, host: str) -> str:
+    if launch is not None and launch.number("poll") != 0:
+        return "launch-waits"
+    if _why_already_finished(ctx, launch, status, host).endswith("Wait right after the launch."):
+        return "slow-task-before-wait"
+    return "async-status-failed"
+
+
+def _sequential_mistake(launch) -> str:
+    if launch is None:
+        return "jobs-one-after-another"
+    if launch.play.get("serial") is not None:
+        return "serial-batches"
+    poll = launch.number("poll")
+    if poll is None or poll > 0:
+        return "launch-waits"
+    control = launch.data.get("loop_control")
+    if isinstance(control, dict) and control.get("pause"):
+        return "loop-pause"
+    return "jobs-one-after-another"
+
+
+def _become_mistake(ctx: Context, script: str) -> str:
+    launch = ctx.launch(script)
+    status = ctx.status_task(launch)
+    if launch is not None and status is not None and launch.become_user != status.become_user:
+        return "become-mismatch"
+    return "async-status-failed"
+
+
 def play_ended_while_jobs_ran(ctx: Context, script: str, workload: str, hosts: list[str]) -> Verdict:
     """Fire and forget: the play ended while the jobs still ran, on every host. A launch
     that waited (poll > 0), or anything after it that waited for the jobs (async_status,
@@ -51,11 +90,12 @@ def play_ended_while_jobs_ran(ctx: Context, script: str, workload: str, hosts: l
     for host in hosts:
         runs = ctx.runs(launch, host)
         if not runs or runs[-1].end is None:
-            return failed(f"The launch of {script} did not run on {host}.")
+            return failed(f"The launch of {script} did not run on {host}.", mistake="job-did-not-finish")
         finished[host] = evidence[host].finished_at(workload)
         if finished[host] is None:
             return failed(
-                f"The job never finished on {host}, so there is nothing to compare: see the check of its result."
+                f"The job never finished on {host}, so there is nothing to compare: see the check of its result.",
+                mistake="job-did-not-finish",
             )
     play_end = _play_end(ctx)
     late = {h: (play_end - at).total_seconds() for h, at in finished.items() if at <= play_end}
@@ -70,7 +110,8 @@ def play_ended_while_jobs_ran(ctx: Context, script: str, workload: str, hosts: l
     if launch_late:
         return failed(
             f"The launch task waited for the job instead of moving on ({describe_poll(launch)}): "
-            f"the launch returned {_by_host(launch_late)} after the job ended."
+            f"the launch returned {_by_host(launch_late)} after the job ended.",
+            mistake="launch-waits",
         )
     first = min(finished[h] for h in late)
     launched = min(ctx.runs(launch, h)[-1].end for h in hosts)
@@ -87,7 +128,8 @@ def play_ended_while_jobs_ran(ctx: Context, script: str, workload: str, hosts: l
     return failed(
         f"The launch moved on, but the play waited for the jobs before it ended{cause}. It ended "
         f"{_by_host(late)} after the job had finished. Fire-and-forget lets the play end while "
-        "the jobs run: nothing after the launch may wait for them."
+        "the jobs run: nothing after the launch may wait for them.",
+        mistake="play-waits-for-jobs",
     )
 
 
@@ -101,12 +143,14 @@ def results_landed(ctx: Context, workload: str, hosts: list[str], outcome: str =
     if missing:
         return failed(
             f"{workload} left no result on {', '.join(missing)}: the job did not run to its "
-            "end there (killed at its async limit, never launched, or launched too late)."
+            "end there (killed at its async limit, never launched, or launched too late).",
+            mistake="job-did-not-finish",
         )
     if wrong:
         return failed(
             f"{workload} ended as '{evidence[wrong[0]].result(workload)['outcome']}' on "
-            f"{', '.join(wrong)}, not '{outcome}'."
+            f"{', '.join(wrong)}, not '{outcome}'.",
+            mistake="job-did-not-finish",
         )
     return passed(f"{workload} finished on {', '.join(hosts)}: its result is on the host.")
 
@@ -117,20 +161,22 @@ def task_waited_for_job(ctx: Context, script: str, host: str, job_seconds: float
         return problem
     runs = ctx.runs(ctx.launch(script), host)
     if not runs:
-        return failed(f"The task running {script} did not run on {host}.")
+        return failed(f"The task running {script} did not run on {host}.", mistake="task-failed")
     run = runs[-1]
     if run.status == "failed":
         msg = run.res.get("msg") or run.res.get("stderr") or "it failed"
-        return failed(f"The task failed on {host}: {msg}.")
+        return failed(f"The task failed on {host}: {msg}.", mistake=_failed_task_mistake(ctx, script, job_seconds))
     if not run.res.get("finished") and "rc" not in run.res:
         return failed(
             f"The task came back at once on {host} without waiting for the job: poll: 0 "
-            "does not wait. Choose a poll above 0."
+            "does not wait. Choose a poll above 0.",
+            mistake="task-did-not-wait",
         )
     if run.duration is not None and run.duration < job_seconds * 0.8:
         return failed(
             f"The task took {run.duration:.0f} s on {host}, less than the job's "
-            f"{job_seconds:.0f} s: it did not wait for the job."
+            f"{job_seconds:.0f} s: it did not wait for the job.",
+            mistake="task-did-not-wait",
         )
     return passed(f"The task waited for the job on {host} and ended well (rc {run.res.get('rc', 0)}).")
 
@@ -143,7 +189,7 @@ def retried_until_finished(ctx: Context, script: str, host: str) -> Verdict:
     status = ctx.status_task(launch)
     runs = ctx.runs(status, host)
     if not runs:
-        return failed(f"No async_status task ran on {host}.")
+        return failed(f"No async_status task ran on {host}.", mistake="async-status-failed")
     run = runs[-1]
     budget, job = (launch.number("async") or 0) if launch else 0, ctx.job_seconds(script)
     if run.status == "failed":
@@ -151,20 +197,23 @@ def retried_until_finished(ctx: Context, script: str, host: str) -> Verdict:
         if budget and budget < job:
             return failed(
                 f"async_status failed on {host} ({msg}): the launch's async: {budget} is shorter "
-                f"than the job ({job:.0f} s), so the target killed the job at {budget} s."
+                f"than the job ({job:.0f} s), so the target killed the job at {budget} s.",
+                mistake="async-shorter-than-job",
             )
         if run.attempts > 1 and not run.res.get("finished"):
             return failed(
                 f"async_status gave up after {run.attempts} attempts while the job was still "
-                f"running on {host}: the wait was shorter than the job."
+                f"running on {host}: the wait was shorter than the job.",
+                mistake="wait-shorter-than-async",
             )
-        return failed(f"async_status failed on {host}: {msg}.")
+        return failed(f"async_status failed on {host}: {msg}.", mistake="async-status-failed")
     if not run.res.get("finished"):
-        return failed(f"async_status ended on {host} before the job finished.")
+        return failed(f"async_status ended on {host} before the job finished.", mistake="async-status-failed")
     if run.attempts < 2:
         return failed(
             f"async_status found the job finished at its first look on {host}, so it never had to retry: "
-            + _why_already_finished(ctx, launch, status, host)
+            + _why_already_finished(ctx, launch, status, host),
+            mistake=_already_finished_mistake(ctx, launch, status, host),
         )
     return passed(f"async_status checked {run.attempts} times on {host} until the job finished.")
 
@@ -204,7 +253,10 @@ def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]], script: str = "")
     for host, workload in jobs:
         record = evidence[host].result(workload)
         if not record or not record["started_at"] or not record["finished_at"]:
-            return failed(f"{workload} on {host} left no result, so it cannot have run beside the others.")
+            return failed(
+                f"{workload} on {host} left no result, so it cannot have run beside the others.",
+                mistake="job-did-not-finish",
+            )
         spans.append((record["started_at"], record["finished_at"], host, workload))
     spans.sort()
     running_until = spans[0][1]
@@ -215,7 +267,8 @@ def jobs_overlapped(ctx: Context, jobs: list[tuple[str, str]], script: str = "")
             return failed(
                 f"The jobs ran one after another, not side by side: {where} started "
                 f"{_after(gap)} after every job before it had finished. "
-                + sequential_cause(ctx, ctx.launch(script) if script else None)
+                + sequential_cause(ctx, ctx.launch(script) if script else None),
+                mistake=_sequential_mistake(ctx.launch(script) if script else None),
             )
         running_until = max(running_until, end)
     span = (max(s[1] for s in spans) - spans[0][0]).total_seconds()
@@ -277,14 +330,15 @@ def play_waited_for(ctx: Context, host: str, workloads: list[str]) -> Verdict:
     for workload in workloads:
         finished = evidence[host].finished_at(workload)
         if finished is None:
-            return failed(f"{workload} left no result on {host}: it did not finish.")
+            return failed(f"{workload} left no result on {host}: it did not finish.", mistake="job-did-not-finish")
         if end is not None and end < finished:
             return failed(
                 f"The play ended {_after((finished - end).total_seconds())} before {workload} "
-                "finished: it was not waited for."
+                "finished: it was not waited for.",
+                mistake="play-ends-before-jobs",
             )
     if not ctx.result.ok:
-        return failed(f"The play failed: {'; '.join(ctx.result.problems())}.")
+        return failed(f"The play failed: {'; '.join(ctx.result.problems())}.", mistake="task-failed")
     every = "all " if len(workloads) > 1 else ""
     return passed(f"The play ended after {every}{counted(len(workloads), 'job')} had finished.")
 
@@ -295,18 +349,22 @@ def rescued_failure(ctx: Context, script: str, host: str) -> Verdict:
         return problem
     runs = ctx.runs(ctx.status_task(ctx.launch(script)), host)
     if not runs:
-        return failed(f"No async_status task ran on {host}.")
+        return failed(f"No async_status task ran on {host}.", mistake="async-status-failed")
     if runs[-1].status != "failed":
-        return failed("async_status did not report the job's failure, so nothing was rescued.")
+        return failed(
+            "async_status did not report the job's failure, so nothing was rescued.", mistake="failure-not-handled"
+        )
     if runs[-1].ignored:
         return failed(
             "async_status reported the job's failure, but ignore_errors let the play go on as if "
-            "it had not failed, so the rescue: did not run."
+            "it had not failed, so the rescue: did not run.",
+            mistake="ignore-errors-hides-failure",
         )
     if not ctx.result.ok:
         return failed(
             f"The play failed: {'; '.join(ctx.result.problems())}. The rescue should "
-            "handle the failure so that the play ends well."
+            "handle the failure so that the play ends well.",
+            mistake="failure-not-handled",
         )
     return passed("async_status reported the failure and the rescue handled it: the play succeeded.")
 
@@ -317,10 +375,15 @@ def migration_landed(ctx: Context, script: str, host: str, version: int) -> Verd
     runs = ctx.runs(ctx.status_task(ctx.launch(script)), host)
     if not runs or runs[-1].status == "failed":
         msg = runs[-1].res.get("msg") if runs else "it did not run"
-        return failed(f"async_status did not see the migration finish on {host}: {msg}.")
+        return failed(
+            f"async_status did not see the migration finish on {host}: {msg}.", mistake=_become_mistake(ctx, script)
+        )
     found = ctx.evidence({host: ["run_migration"]})[host].schema_version
     if found != version:
-        return failed(f"production_db is at version {found}, not {version}: the migration did not land.")
+        return failed(
+            f"production_db is at version {found}, not {version}: the migration did not land.",
+            mistake="job-did-not-finish",
+        )
     return passed(f"The migration finished and production_db is at version {version}.")
 
 
@@ -331,9 +394,10 @@ def timeout_detected(ctx: Context, script: str, host: str, log: str) -> Verdict:
     if not ctx.result.ok:
         return failed(
             f"The play failed: {'; '.join(ctx.result.problems())}. Detect the timeout "
-            "instead of letting it stop the play."
+            "instead of letting it stop the play.",
+            mistake="timeout-not-detected",
         )
     content = ctx.evidence()[host].files.get(log)
     if content is None:
-        return failed(f"{log} was not written on {host}: the timeout went undetected.")
+        return failed(f"{log} was not written on {host}: the timeout went undetected.", mistake="timeout-not-detected")
     return passed(f"The timeout was detected and recorded in {log}.")

@@ -31,14 +31,16 @@ from .structure import (
 class Verdict:
     ok: bool
     message: str
+    #: The mistake a failed check names: an id of asynclab.grading.mistakes.MISTAKES.
+    mistake: str = ""
 
 
 def passed(message: str) -> Verdict:
     return Verdict(True, message)
 
 
-def failed(message: str) -> Verdict:
-    return Verdict(False, message)
+def failed(message: str, mistake: str = "") -> Verdict:
+    return Verdict(False, message, mistake)
 
 
 @dataclass
@@ -153,29 +155,35 @@ def launched_in_background(ctx: Context, script: str, job_seconds: float) -> Ver
     """A task runs ``script`` with async long enough for the job, poll: 0 and no until."""
     task = ctx.launch(script)
     if task is None:
-        return failed(f"No task runs {script}: the exercise asks you to launch it.")
+        return failed(f"No task runs {script}: the exercise asks you to launch it.", mistake="no-launch")
     asyn = task.number("async")
     if problem := not_whole(task, "async") or not_whole(task, "poll"):
-        return failed(problem)
+        return failed(problem, mistake="not-whole-number")
     if not asyn:
         return failed(
             f"Your task runs {script} without async, so it runs synchronously and the play "
-            f"waits for all of it. Give it async: (at least {job_seconds:.0f} s) and poll: 0."
+            f"waits for all of it. Give it async: (at least {job_seconds:.0f} s) and poll: 0.",
+            mistake="no-async",
         )
     if asyn < job_seconds:
         return failed(
             f"async: {asyn} is shorter than the job ({job_seconds:.0f} s): the target kills "
-            f"the job after {asyn} s. Give it at least {job_seconds:.0f}."
+            f"the job after {asyn} s. Give it at least {job_seconds:.0f}.",
+            mistake="async-shorter-than-job",
         )
     if "until" in task.data:
         return failed(
             "Your launch task has until:, which launches a new job at every retry. "
-            "Launch once with poll: 0; wait with async_status in a task of its own."
+            "Launch once with poll: 0; wait with async_status in a task of its own.",
+            mistake="until-on-launch",
         )
     if task.number("poll") != 0:
         waited = waited_seconds(ctx, task)
         how_long = f", so the play waited {waited:.0f} s on it" if waited else ", so the play waits on it"
-        return failed(f"Your launch task has {describe_poll(task)}{how_long}; fire-and-forget needs poll: 0.")
+        return failed(
+            f"Your launch task has {describe_poll(task)}{how_long}; fire-and-forget needs poll: 0.",
+            mistake="launch-waits",
+        )
     return passed(f"The launch task runs {script} with async: {asyn} and poll: 0.")
 
 
@@ -183,66 +191,77 @@ def status_wired(ctx: Context, script: str, loop: bool = False) -> Verdict:
     """An async_status task waits for the launch, taking the job id the launch registered."""
     launch = ctx.launch(script)
     if launch is None or not launch.number("async"):
-        return failed(f"There is no async launch of {script} to wait for.")
+        return failed(
+            f"There is no async launch of {script} to wait for.", mistake="no-launch" if launch is None else "no-async"
+        )
     if not launch.data.get("register"):
         return failed(
             "The launch task has no register:, so nothing can tell async_status its job id. "
-            "Add register: to the launch."
+            "Add register: to the launch.",
+            mistake="no-register",
         )
     register = str(launch.data["register"]).strip()
     status = ctx.status_task(launch)
     if status is None:
         how_to = wait_each(register) if loop or launch.loops else wait_one(register)
-        return failed(f"No async_status task waits for the job. Add one with {how_to}.")
+        return failed(f"No async_status task waits for the job. Add one with {how_to}.", mistake="no-async-status")
     how = waits_for(status, launch, ctx.tasks)
     jid = status.arg("jid")
     if loop and how != "loop":
         if how == "first":
             return failed(
                 f"Your async_status waits for one job only ({jid}): the other jobs of the "
-                f"loop are never waited for. Wait for each with {wait_each(register, status.loop_var)}."
+                f"loop are never waited for. Wait for each with {wait_each(register, status.loop_var)}.",
+                mistake="loop-waits-first-only",
             )
         if loops_over_results(status, launch, ctx.tasks):
             var = status.loop_var
             return failed(
                 f"Your async_status loops over {register}.results, so each job is in the loop "
                 f"variable {var}{' (your loop_control: loop_var)' if var != 'item' else ''}, "
-                f'but it takes jid: {jid}. Use `jid: "{{{{ {var}.ansible_job_id }}}}"`.'
+                f'but it takes jid: {jid}. Use `jid: "{{{{ {var}.ansible_job_id }}}}"`.',
+                mistake="loop-jid-not-item",
             )
         return failed(
             f"The launch runs in a loop, so {register} holds one job per item in "
-            f"{register}.results. Wait for each with {wait_each(register, status.loop_var)}."
+            f"{register}.results. Wait for each with {wait_each(register, status.loop_var)}.",
+            mistake="loop-results-not-waited",
         )
     if not how:
         if launch.loops and loops_over_results(status, launch, ctx.tasks):
             return failed(
                 f"async_status loops over {register}.results but takes jid: {jid}: use "
-                f'`jid: "{{{{ {status.loop_var}.ansible_job_id }}}}"`.'
+                f'`jid: "{{{{ {status.loop_var}.ansible_job_id }}}}"`.',
+                mistake="loop-jid-not-item",
             )
         if launch.loops:
             return failed(
                 f"The launch runs in a loop, so {register} holds one job per item in "
-                f"{register}.results and has no job id of its own. Wait for each with {wait_each(register)}."
+                f"{register}.results and has no job id of its own. Wait for each with {wait_each(register)}.",
+                mistake="loop-results-not-waited",
             )
         if defined_elsewhere(status, ctx.tasks) is not None:
             return failed(
                 f"async_status takes jid: {jid}, but {jid_source(status, ctx.tasks)} is defined in "
                 "the vars: of another play, and a play's vars do not carry over to the next "
                 f"play: Ansible finds it undefined. Use {wait_one(register)}: what a task "
-                "registers stays with the host for the plays after it."
+                "registers stays with the host for the plays after it.",
+                mistake="wrong-jid",
             )
         resolved = jid_source(status, ctx.tasks)
         written = re.sub(r"[\s{}]", "", str(jid or "")).replace('"', "'")
         that_is = f" (that is {{{{ {resolved} }}}})" if resolved != written else ""
         return failed(
             f"async_status takes jid: {jid}{that_is}, which is not the job id the launch "
-            f"registered. Use {wait_one(register)}."
+            f"registered. Use {wait_one(register)}.",
+            mistake="wrong-jid",
         )
     if launch.number("poll") != 0:
         return failed(
             f"Your launch task has {describe_poll(launch)}: the play waits on the job "
             "there, and when it ends Ansible deletes its job file, so async_status then "
-            'says "could not find job". Launch with poll: 0.'
+            'says "could not find job". Launch with poll: 0.',
+            mistake="launch-waits",
         )
     return passed(f"async_status waits for the launched job (jid from {register}).")
 
@@ -252,37 +271,45 @@ def wait_sized(ctx: Context, script: str, delay: int | None = None) -> Verdict:
     launch = ctx.launch(script)
     status = ctx.status_task(launch)
     if launch is None or status is None:
-        return failed("There is no async_status task to size.")
+        return failed(
+            "There is no async_status task to size.", mistake="no-launch" if launch is None else "no-async-status"
+        )
     if "until" in launch.data:
         return failed(
             "until: is on the launch task, which relaunches the job at every retry; "
-            "put until/retries/delay on the async_status task."
+            "put until/retries/delay on the async_status task.",
+            mistake="until-on-launch",
         )
     register = str(status.data.get("register") or "").strip()
     if not until_tests_finished(status):
-        return failed(_until_problem(ctx, status, register))
+        return failed(_until_problem(ctx, status, register), mistake="wait-without-until")
     retries, wait = status.number("retries"), status.number("delay")
     budget = launch.number("async") or 0
     if retries is None or wait is None:
         return failed(
-            "Give async_status numbers for retries: and delay: (without them Ansible retries 3 times, 5 s apart)."
+            "Give async_status numbers for retries: and delay: (without them Ansible retries 3 times, 5 s apart).",
+            mistake="retries-delay-missing",
         )
     if delay is not None and wait != delay:
-        return failed(f"The exercise asks for delay: {delay}; your async_status has delay: {wait}.")
+        return failed(
+            f"The exercise asks for delay: {delay}; your async_status has delay: {wait}.", mistake="delay-not-as-asked"
+        )
     job = ctx.job_seconds(script)
     if budget and budget < job:
         return failed(
             f"retries × delay = {retries} × {wait} = {retries * wait} s covers async: {budget}, but "
             f"that budget is shorter than the job ({job:.0f} s): the target kills the job after "
             f"{budget} s, so async_status can only see it time out. Give the launch an async: "
-            f"longer than the job, and retries × delay to match."
+            f"longer than the job, and retries × delay to match.",
+            mistake="async-shorter-than-job",
         )
     if retries * wait < budget:
         need = -(-budget // wait)
         return failed(
             f"retries × delay = {retries} × {wait} = {retries * wait} s, but the job may run "
             f"for up to async: {budget} s, so the wait gives up before the job can. "
-            f"With delay: {wait} you need retries: {need} or more."
+            f"With delay: {wait} you need retries: {need} or more.",
+            mistake="wait-shorter-than-async",
         )
     return passed(
         f"async_status retries {retries} × {wait} s = {retries * wait} s, covering async: {budget} "
@@ -340,17 +367,22 @@ def same_become(ctx: Context, script: str) -> Verdict:
     launch = ctx.launch(script)
     status = ctx.status_task(launch)
     if launch is None or status is None:
-        return failed(f"The exercise needs a launch of {script} and an async_status task.")
+        return failed(
+            f"The exercise needs a launch of {script} and an async_status task.",
+            mistake="no-launch" if launch is None else "no-async-status",
+        )
     if launch.become_user != "postgres":
         return failed(
             f"The launch runs as {launch.become_user}; the exercise asks for the postgres "
-            "user (become: true, become_user: postgres)."
+            "user (become: true, become_user: postgres).",
+            mistake="become-not-as-asked",
         )
     if status.become_user != launch.become_user:
         return failed(
             f"Your launch runs as {launch.become_user}, so its job file is in that user's "
             f"~/.ansible_async; your async_status runs as {status.become_user} and looks in "
             f'its own, so it says "could not find job". Give async_status the same '
-            "become and become_user as the launch."
+            "become and become_user as the launch.",
+            mistake="become-mismatch",
         )
     return passed(f"Launch and async_status both run as {launch.become_user}.")

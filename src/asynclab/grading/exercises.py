@@ -77,31 +77,35 @@ def async_sized(low: int, high: int, job: int):
     def check(ctx: c.Context) -> c.Verdict:
         task = ctx.launch("/opt/scripts/backup_db.sh")
         if task is None:
-            return c.failed("No task runs /opt/scripts/backup_db.sh.")
+            return c.failed("No task runs /opt/scripts/backup_db.sh.", mistake="no-launch")
         asyn = task.number("async")
         if problem := c.not_whole(task, "async") or c.not_whole(task, "poll"):
-            return c.failed(problem)
+            return c.failed(problem, mistake="not-whole-number")
         if not asyn:
-            return c.failed("Your task has no async (or not a number), so it runs synchronously.")
+            return c.failed("Your task has no async (or not a number), so it runs synchronously.", mistake="no-async")
         if asyn < job:
             return c.failed(
                 f"async: {asyn} is shorter than the job ({job} s): the target kills the job "
-                f"after {asyn} s. Leave a margin: {low} to {high}."
+                f"after {asyn} s. Leave a margin: {low} to {high}.",
+                mistake="async-shorter-than-job",
             )
         if asyn < low:
             return c.failed(
                 f"async: {asyn} leaves no margin over the job's {job} s: a slow moment and "
-                f"the job is killed. Choose {low} to {high}."
+                f"the job is killed. Choose {low} to {high}.",
+                mistake="async-no-margin",
             )
         if asyn > high:
             return c.failed(
                 f"async: {asyn} is far longer than the job needs: a hung job would hold on "
-                f"for {asyn} s before it is stopped. Choose {low} to {high}."
+                f"for {asyn} s before it is stopped. Choose {low} to {high}.",
+                mistake="async-too-long",
             )
         if task.number("poll") in (None, 0):
             return c.failed(
                 "Keep poll: 2 as the exercise says: with poll: 0 (or the default 15) the "
-                "task does not wait the way it should."
+                "task does not wait the way it should.",
+                mistake="poll-zero-when-waiting",
             )
         return c.passed(f"async: {asyn} covers the {job} s job with a margin.")
 
@@ -111,23 +115,27 @@ def async_sized(low: int, high: int, job: int):
 def poll_chosen(ctx: c.Context) -> c.Verdict:
     task = ctx.launch("/opt/long_task.sh")
     if task is None or not task.number("async"):
-        return c.failed("No task runs /opt/long_task.sh with async.")
+        return c.failed("No task runs /opt/long_task.sh with async.", mistake="no-async")
     poll = task.data.get("poll")
     value = as_int(poll)
     if poll is None:
         return c.failed(
             "poll is not set, so Ansible checks every 15 s (the default): the end is noticed "
-            "up to 15 s late. Choose a poll from 1 to 3."
+            "up to 15 s late. Choose a poll from 1 to 3.",
+            mistake="poll-default",
         )
     if value == 0:
         return c.failed(
-            "poll: 0 does not wait at all: the task starts the job and moves on. Choose a poll from 1 to 3."
+            "poll: 0 does not wait at all: the task starts the job and moves on. Choose a poll from 1 to 3.",
+            mistake="poll-zero-when-waiting",
         )
     if value is None or value < 1:
-        return c.failed(f"poll: {poll} is not a whole number of seconds from 1 to 3.")
+        return c.failed(f"poll: {poll} is not a whole number of seconds from 1 to 3.", mistake="not-whole-number")
     if value > 3:
         return c.failed(
-            f"With poll: {value} the end of the job is noticed up to {value} s late; the exercise asks for 3 s at most."
+            f"With poll: {value} the end of the job is noticed up to {value} s late; "
+            "the exercise asks for 3 s at most.",
+            mistake="poll-too-slow",
         )
     return c.passed(f"poll: {value} notices the end within {value} s without checking too often.")
 
@@ -136,26 +144,35 @@ def status_in_rescued_block(ctx: c.Context) -> c.Verdict:
     launch = ctx.launch("/opt/risky_operation.sh")
     status = ctx.status_task(launch)
     if launch is None or status is None:
-        return c.failed("The exercise needs a launch of /opt/risky_operation.sh and an async_status task.")
+        return c.failed(
+            "The exercise needs a launch of /opt/risky_operation.sh and an async_status task.",
+            mistake="no-launch" if launch is None else "no-async-status",
+        )
     if launch.number("poll") != 0:
-        return c.failed(f"Launch with poll: 0 (yours: {c.describe_poll(launch)}); the wait is async_status's job.")
+        return c.failed(
+            f"Launch with poll: 0 (yours: {c.describe_poll(launch)}); the wait is async_status's job.",
+            mistake="launch-waits",
+        )
     if launch.get("ignore_errors"):
         return c.failed(
             "ignore_errors on the launch hides a failed launch, and then there is no job "
-            "id to wait for: handle errors around async_status instead."
+            "id to wait for: handle errors around async_status instead.",
+            mistake="ignore-errors-hides-failure",
         )
     if as_bool(status.get("ignore_errors")):
         return c.failed(
             "ignore_errors on your async_status task (or its block) turns the job's failure "
-            "into success, so the rescue: never runs. Leave ignore_errors out."
+            "into success, so the rescue: never runs. Leave ignore_errors out.",
+            mistake="ignore-errors-hides-failure",
         )
     if status.rescuer is None:
         return c.failed(
             "Your async_status task is not inside a block: with a rescue: section, so the "
-            "job's failure cannot be rescued."
+            "job's failure cannot be rescued.",
+            mistake="no-rescue",
         )
     if not any(t.rescues(status) and "/opt/cleanup.sh" in t.command for t in ctx.tasks):
-        return c.failed("The rescue section does not run /opt/cleanup.sh.")
+        return c.failed("The rescue section does not run /opt/cleanup.sh.", mistake="rescue-incomplete")
     return c.passed("async_status waits inside a block whose rescue runs /opt/cleanup.sh.")
 
 
@@ -163,31 +180,37 @@ def timeout_handling_sound(ctx: c.Context) -> c.Verdict:
     launch = ctx.launch("/opt/operation.sh")
     status = ctx.status_task(launch)
     if launch is None or status is None:
-        return c.failed("The exercise needs a launch of /opt/operation.sh and an async_status task.")
+        return c.failed(
+            "The exercise needs a launch of /opt/operation.sh and an async_status task.",
+            mistake="no-launch" if launch is None else "no-async-status",
+        )
     failed_when = status.data.get("failed_when")
     if reads_rc_unguarded(failed_when):
         return c.failed(
             f"failed_when: {failed_when} reads rc, which a timed-out job does not have: "
             "the condition itself errors. async_status already fails for a failed or "
-            "timed-out job; drop failed_when and use ignore_errors: true."
+            "timed-out job; drop failed_when and use ignore_errors: true.",
+            mistake="failed-when-reads-rc",
         )
     conditions = " ".join(" ".join(t.conditions) for t in ctx.tasks)
     if re.search(r"finished\s*==\s*0|finished\s*==\s*false|not\s+\w+\.finished", conditions, re.I):
         return c.failed(
             "A timed-out job is reported finished (with failed: true), so a test on "
             "finished == 0 never fires. Test the result's failure instead: "
-            f"`when: {str(status.data.get('register') or 'wait_result').strip()} is failed`."
+            f"`when: {str(status.data.get('register') or 'wait_result').strip()} is failed`.",
+            mistake="timeout-tested-by-finished",
         )
     register = str(status.data.get("register") or "").strip()
     writers = [t for t in ctx.tasks if "/var/log/operation_failure.log" in str(t.data)]
     if not writers:
-        return c.failed("No task writes /var/log/operation_failure.log.")
+        return c.failed("No task writes /var/log/operation_failure.log.", mistake="no-failure-log")
     if any(t.rescues(status) for t in writers):
         if as_bool(status.get("ignore_errors")):
             return c.failed(
                 "The log is written in the rescue: of the block that waits, but ignore_errors "
                 "on the wait turns its failure into success, so the rescue never runs. "
-                "Leave ignore_errors out of that block."
+                "Leave ignore_errors out of that block.",
+                mistake="ignore-errors-hides-failure",
             )
         return c.passed(
             "The timeout is recorded in the rescue: of the block that waits, which runs only when the wait failed."
@@ -197,7 +220,8 @@ def timeout_handling_sound(ctx: c.Context) -> c.Verdict:
         return c.failed(
             f"The task writing the log runs whether or not the job timed out: give it a when: "
             f"on the async_status result{f' (`when: {register} is failed`)' if register else ''}, "
-            "or write the log in the rescue: of a block around the wait."
+            "or write the log in the rescue: of a block around the wait.",
+            mistake="failure-log-unguarded",
         )
     return c.passed("The timeout is detected from the async_status result, with no failed_when on rc.")
 
@@ -216,30 +240,33 @@ def whole_number(value) -> int | None:
     return None
 
 
-def exact_number(expected: int, explain: str):
+def exact_number(expected: int, explain: str, mistake: str):
     def accept(value) -> c.Verdict:
         number = whole_number(value)
         if number is None:
             if isinstance(value, Real | str) and re.fullmatch(r"-?\d+\.\d+|-?\d+/\d+", str(value).strip()):
                 return c.failed(
                     f"{value} is a fraction, not a whole number: Ansible takes only whole "
-                    "numbers for retries:, delay: and async:. Answer with a whole number."
+                    "numbers for retries:, delay: and async:. Answer with a whole number.",
+                    mistake="not-a-whole-number-answer",
                 )
-            return c.failed(f"The answer should be a whole number; found {value!r}.")
+            return c.failed(
+                f"The answer should be a whole number; found {value!r}.", mistake="not-a-whole-number-answer"
+            )
         if number != expected:
-            return c.failed(f"{number} is not it: {explain}")
+            return c.failed(f"{number} is not it: {explain}", mistake=mistake)
         return c.passed(f"{number} is right: {explain}")
 
     return accept
 
 
-def choice(expected: str, explain: str, options: str = "abcd"):
+def choice(expected: str, explain: str, mistake: str, options: str = "abcd"):
     def accept(value) -> c.Verdict:
         letter = str(value).strip().lower().strip("()")
         if letter not in options:
-            return c.failed(f"Answer with one letter of {', '.join(options)}; found {value!r}.")
+            return c.failed(f"Answer with one letter of {', '.join(options)}; found {value!r}.", mistake="not-a-choice")
         if letter != expected:
-            return c.failed(f"({letter}) is not it: {explain}")
+            return c.failed(f"({letter}) is not it: {explain}", mistake=mistake)
         return c.passed(f"({letter}) is right: {explain}")
 
     return accept
@@ -326,17 +353,18 @@ EXERCISE_LIST = [
         "retries_needed", "Retries for an async budget", kind="value", variable="retries_needed",
         checks=[(1, None)],
         accept=exact_number(9, "async_status must be able to wait the whole budget of async: 90, "
-                               "and retries × delay = 9 × 10 = 90 s.")),
+                               "and retries × delay = 9 × 10 = 90 s.", mistake="retries-miscounted")),
     Exercise(
         "poll_zero_means", "What poll: 0 means", kind="value", variable="poll_zero_means",
         checks=[(1, None)],
         accept=choice("b", "poll: 0 starts the job on the host and moves on at once; nothing checks "
-                           "it until an async_status task asks.")),
+                           "it until an async_status task asks.", mistake="poll-zero-misread")),
     Exercise(
         "could_not_find_job", "Why async_status says \"could not find job\"", kind="value",
         variable="could_not_find_job", checks=[(1, None)],
         accept=choice("c", "a task with poll > 0 waits for its job and then deletes the job file, so "
-                           "a later async_status has nothing to read.")),
+                           "a later async_status has nothing to read.",
+                    mistake="job-file-misread")),
 ]
 # fmt: on
 
