@@ -12,7 +12,7 @@ from .report_data import NOT_GRADED, ClassResults
 from .report_plots import points_plot
 
 #: The mark beside an answer's points, and what it means (the table's legend).
-MARKS = {NOT_ANSWERED: "○", TIMED_OUT: "⏱", LAB_FAULT: "⚠", NOT_GRADED: "✗"}
+MARKS = {NOT_ANSWERED: "○", TIMED_OUT: "◔", LAB_FAULT: "⚠", NOT_GRADED: "✗"}
 LEGEND = {
     NOT_ANSWERED: "not answered",
     TIMED_OUT: "timed out",
