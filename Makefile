@@ -11,14 +11,14 @@ PYTEST_ARGS ?=
 TESTS ?= tests/integration
 # The compose project the tests talk to: $COMPOSE_PROJECT_NAME, else the one in .env.
 PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
-# Each target's cgroup parent is named after the project (src/asynclab/cgroup_settings.py):
+# Each target's cgroup parent is named after the project (src/asynclab/stack/cgroup_settings.py):
 # a stack started with another COMPOSE_PROJECT_NAME (tests, bench) gets parents of its own.
-export LAB_CGROUP_NAME := $(shell python3 src/asynclab/cgroup_settings.py name --project "$(PROJECT)")
+export LAB_CGROUP_NAME := $(shell python3 src/asynclab/stack/cgroup_settings.py name --project "$(PROJECT)")
 # The lab image: the Ansible controller, and where the tests that need Ansible run.
 LAB_IMAGE = asynclab/lab:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
 # The targets' image: also the one-shot helper that removes a project's empty cgroup parents.
 TARGET_IMAGE = asynclab/target:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
-CLEAN_CGROUPS = python3 src/asynclab/cgroup_settings.py clean --project "$(PROJECT)" --image $(TARGET_IMAGE)
+CLEAN_CGROUPS = python3 src/asynclab/stack/cgroup_settings.py clean --project "$(PROJECT)" --image $(TARGET_IMAGE)
 # Unit tests that need Ansible, in a container of the lab image: this working tree's code
 # and tests (no rebuild), no network, nothing of a running stack.
 UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \

@@ -1,6 +1,6 @@
 """`make bench`'s Mitogen part, host side: the pinned wheel (pyproject.toml's `bench` extra)
 is downloaded here once, unpacked in the lab container (its image does not install
-Mitogen), and asynclab.mitogen_bench measures it there beside SSH."""
+Mitogen), and bench/in_lab/mitogen.py, copied there beside it, measures it beside SSH."""
 
 from __future__ import annotations
 
@@ -44,9 +44,12 @@ def mitogen_figures(root: Path, lab: str, runs: int, seconds: float) -> dict:
     subprocess.run(["docker", "cp", str(found), f"{lab}:{IN_LAB}/{found.name}"], check=True, capture_output=True)
     pip = ["python", "-m", "pip", "install", "-q", "--no-deps", "--disable-pip-version-check"]
     in_lab(*pip, "--target", f"{IN_LAB}/site", f"{IN_LAB}/{found.name}")
+    code = str(root / "bench" / "in_lab")
+    subprocess.run(["docker", "cp", code, f"{lab}:{IN_LAB}/code"], check=True, capture_output=True)
+    subprocess.run(["docker", "exec", "-u", "root", lab, "chown", "-R", "jovyan", f"{IN_LAB}/code"], check=True)
     try:
         done = in_lab(
-            "python", "-m", "asynclab.mitogen_bench", f"{IN_LAB}/site", "--runs", str(runs), "--seconds", f"{seconds:g}"
+            "python", f"{IN_LAB}/code/mitogen.py", f"{IN_LAB}/site", "--runs", str(runs), "--seconds", f"{seconds:g}"
         )
     finally:
         in_lab("rm", "-rf", IN_LAB)

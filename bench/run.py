@@ -5,7 +5,7 @@
                         [--skip playbooks,mitogen,class_grading,class,stack,build,hub]
 
 Against the running stack (make lab). The playbook figures are measured inside the lab
-container (python -m asynclab.benchmarks); class grading and the stack from this machine.
+container (bench/in_lab/playbooks.py, copied there); class grading and the stack from this machine.
 Prints a table and writes bench/results.json.
 """
 
@@ -22,8 +22,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+# Where the lab-side benchmarks (bench/in_lab/) are copied in the lab container.
+IN_LAB_CODE = "/tmp/asynclab-bench"
 
-from asynclab.host_set import compose_command as compose  # noqa: E402
+from asynclab.stack.host_set import compose_command as compose  # noqa: E402
 from grading import class_grading, class_of  # noqa: E402
 from hub import hub_figures  # noqa: E402
 from machine import BUSY_WARNING, IDLE_LAB_CORES, busy_cores  # noqa: E402
@@ -40,7 +42,15 @@ def lab_container(project: str) -> str:
     return found
 
 
+def copy_to_lab(lab: str, folder: str) -> None:
+    """bench/in_lab/ into the lab container at folder: the lab image carries the product only."""
+    subprocess.run(["docker", "exec", "-u", "jovyan", lab, "rm", "-rf", folder], check=True)
+    subprocess.run(["docker", "cp", str(HERE / "in_lab"), f"{lab}:{folder}"], check=True, capture_output=True)
+    subprocess.run(["docker", "exec", "-u", "root", lab, "chown", "-R", "jovyan", folder], check=True)
+
+
 def playbook_figures(lab: str, runs: int, seconds: float) -> dict:
+    copy_to_lab(lab, IN_LAB_CODE)
     done = subprocess.run(
         [
             "docker",
@@ -49,8 +59,7 @@ def playbook_figures(lab: str, runs: int, seconds: float) -> dict:
             "jovyan",
             lab,
             "python",
-            "-m",
-            "asynclab.benchmarks",
+            f"{IN_LAB_CODE}/playbooks.py",
             "--runs",
             str(runs),
             "--seconds",

@@ -8,7 +8,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from asynclab.host_set import HostSet
+from asynclab.stack.host_set import HostSet
 
 UNITS = {
     "B": 1 / 2**20,

@@ -12,9 +12,9 @@ probe=debian:bookworm-slim
 if ! docker image inspect "$probe" >/dev/null 2>&1; then
   probe="asynclab/target:$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)"
 fi
-python3 src/asynclab/cgroup_settings.py write --compose "$flavour" --probe-image "$probe" --out docker-compose.cgroup.yml
+python3 src/asynclab/stack/cgroup_settings.py write --compose "$flavour" --probe-image "$probe" --out docker-compose.cgroup.yml
 project=$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env | grep . || echo asynclab)
-name=$(python3 src/asynclab/cgroup_settings.py name --project "$project")
+name=$(python3 src/asynclab/stack/cgroup_settings.py name --project "$project")
 set_env() {  # set_env KEY VALUE: replace the line, or add it
   if grep -q "^$1=" .env; then
     sed -i "s|^$1=.*|$1=$2|" .env

@@ -1,4 +1,4 @@
-"""The Chrome Trace Event format's rules, as the tests of asynclab.trace check a trace
+"""The Chrome Trace Event format's rules, as the tests of asynclab.view.trace check a trace
 against them (the unit tests on recorded runs, the integration test on a real one)."""
 
 import json

@@ -4,7 +4,7 @@ stand-in on a network of their own, reached with an SSH key pair made for this l
 These are the containers of the compose stack, made through the Docker SDK so that the hub
 can give each learner their own set. Their settings (image, entrypoint, tmpfs, limits,
 health checks, restart policy) come from docker-compose.yml itself (keygen, the x-target
-anchor of web1 … app1, releases) through asynclab.compose_spec: there is no second copy of
+anchor of web1 … app1, releases) through asynclab.stack.compose_spec: there is no second copy of
 them here, only the per-learner names, volumes, network and labels. No port is published,
 nothing is privileged, no container gets the Docker socket. Every object carries the label
 LEARNER_LABEL and the hub's prefix (PREFIX_LABEL), so what belongs to a learner of this hub
@@ -21,7 +21,8 @@ from typing import Any
 
 import docker
 
-from asynclab.cgroup_settings import (
+from asynclab.inventory import LAB_HOSTS as TARGETS
+from asynclab.stack.cgroup_settings import (
     PROBE_COMMAND,
     PROBE_MOUNT,
     cgroup_name,
@@ -32,9 +33,8 @@ from asynclab.cgroup_settings import (
     sdk_settings,
     service_settings,
 )
-from asynclab.compose_spec import sdk_settings as compose_settings, services
-from asynclab.inventory import LAB_HOSTS as TARGETS
-from asynclab.waiting import wait_until
+from asynclab.stack.compose_spec import sdk_settings as compose_settings, services
+from asynclab.stack.waiting import wait_until
 
 LEARNER_LABEL = "org.asynclab.hub.learner"
 PREFIX_LABEL = "org.asynclab.hub.prefix"
@@ -197,7 +197,7 @@ class LearnerLab:
 
     def _cgroups(self, host: str) -> dict:
         """The target's cgroup settings for this engine, as the compose stack's `make config`
-        chooses them (asynclab.cgroup_settings), with a parent named after this learner."""
+        chooses them (asynclab.stack.cgroup_settings), with a parent named after this learner."""
         return sdk_settings(service_settings(self._engine_settings(), host, name=cgroup_name(self.base)))
 
     def _remove_cgroup_parents(self) -> list[str]:

@@ -3,7 +3,7 @@
 Inside the ``lab`` container the answer is fixed: /etc/ansible/hosts and ansible.cfg are
 preset and the targets resolve by name. From the host, the same groups are used and each
 target's address and the per-install key are taken from the running containers
-(asynclab.hosts). asynclab.reach.lab_target() picks the Target for where we run.
+(asynclab.stack.containers). asynclab.run.reach.lab_route() picks the Route for where we run.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ def in_lab_container() -> bool:
 
 
 @dataclass
-class Target:
-    """Everything ansible-runner needs to reach the lab: inventory sources and settings."""
+class Route:
+    """The way from this process to the lab's hosts: everything ansible-runner needs to
+    reach them (inventory sources and settings)."""
 
     inventory: list[str]
     env: dict[str, str] = field(default_factory=dict)

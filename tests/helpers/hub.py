@@ -29,9 +29,9 @@ import requests
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
-from asynclab.cgroup_settings import target_image
-from asynclab.host_set import free_port
-from asynclab.waiting import wait_until
+from asynclab.stack.cgroup_settings import target_image
+from asynclab.stack.host_set import free_port
+from asynclab.stack.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 HUB_DIR = ROOT / "deploy" / "jupyterhub"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from asynclab.cgroup_settings import cgroup_name
+from asynclab.stack.cgroup_settings import cgroup_name
 
 
 def parents_left(project: str, image: str, env: dict | None = None) -> list[str]:

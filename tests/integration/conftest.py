@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 from asynclab.errors import LabNotRunning
-from asynclab.host_set import HostSet, HostSetError, free_port
-from asynclab.hosts import Lab
-from asynclab.waiting import wait_until
+from asynclab.stack.containers import Stack
+from asynclab.stack.host_set import HostSet, HostSetError, free_port
+from asynclab.stack.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SUITE = os.environ.get("ASYNCLAB_SUITE")
@@ -67,9 +67,9 @@ def make(target: str, project: str, timeout: float = 300, **env) -> subprocess.C
 
 
 @pytest.fixture(scope="session")
-def lab(host_set) -> Lab:
+def lab(host_set) -> Stack:
     try:
-        lab = Lab.find()
+        lab = Stack.find()
     except LabNotRunning as exc:
         pytest.fail(f"{exc} (the integration tests need the stack)")
     lab.wait_healthy(timeout=180)
@@ -77,7 +77,7 @@ def lab(host_set) -> Lab:
 
 
 @pytest.fixture
-def clean_lab(lab) -> Lab:
+def clean_lab(lab) -> Stack:
     """The targets in a known clean state before the test."""
     lab.reset()
     return lab

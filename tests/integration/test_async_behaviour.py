@@ -3,7 +3,7 @@
 import time
 
 from asynclab import run_playbook
-from asynclab.waiting import wait_until
+from asynclab.stack.waiting import wait_until
 
 HOSTS = ["app1", "db1", "web1", "web2", "web3"]
 
@@ -249,7 +249,7 @@ def test_poll_positive_jobs_on_several_hosts_run_together(clean_lab):
     )
     assert run.ok
     assert len(run.jobs) == 3 and all(j.poll == ">0" and j.status == "ok" for j in run.jobs)
-    from asynclab.timeline import overlapping_jobs
+    from asynclab.view.timeline import overlapping_jobs
 
     assert overlapping_jobs(run) == 3  # forks=5: the three hosts polled at once
     assert time.monotonic() - start >= 3

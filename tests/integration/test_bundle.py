@@ -19,8 +19,8 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning
-from asynclab.host_set import compose_command, free_port
-from asynclab.hosts import Lab
+from asynclab.stack.containers import Stack
+from asynclab.stack.host_set import compose_command, free_port
 
 from .conftest import ROOT
 
@@ -141,7 +141,7 @@ def test_the_manifest_holds_every_file_and_the_image_ids(bundle):
         "README.md",
         "scripts/load.sh",
         "scripts/wait-healthy.sh",
-        "src/asynclab/hosts.py",
+        "src/asynclab/stack/containers.py",
         "images/lab/Dockerfile",
     ):
         assert (copy / needed).is_file(), needed
@@ -177,7 +177,7 @@ def test_a_damaged_bundle_is_refused_before_anything_is_loaded(bundle):
     assert f"wheels/{wheel.name}: missing or unreadable" in done.stderr
     assert all(image_id(ref) is None for ref in ours)
     with pytest.raises(LabNotRunning, match=PROJECT):
-        Lab.find(PROJECT)  # no container was made either
+        Stack.find(PROJECT)  # no container was made either
 
 
 def test_load_starts_a_healthy_lab_from_the_bundle_that_runs_playbooks(bundle):
@@ -195,10 +195,10 @@ def test_load_starts_a_healthy_lab_from_the_bundle_that_runs_playbooks(bundle):
         assert token not in (ROOT / ".env").read_text()  # a new one, not this machine's
     assert f"The lab is up: http://127.0.0.1:{port}/lab?token={token}" in done.stdout
 
-    lab = Lab.find(PROJECT)
+    lab = Stack.find(PROJECT)
     lab.wait_healthy(timeout=60)
     assert {lab.container(name).image.id for name in lab.status()} <= set(ours.values())
-    run = run_playbook(PING, target=lab.ansible_target(), progress="none")
+    run = run_playbook(PING, route=lab.ansible_route(), progress="none")
     assert run.ok, run.summary()
     assert sorted(run.recap) == ["app1", "db1", "web1", "web2", "web3"]
     assert all(counts["ok"] == 1 for counts in run.recap.values())

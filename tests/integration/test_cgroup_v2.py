@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from asynclab.cgroup_settings import OVERRIDE, stack_env
 from asynclab.inventory import LAB_HOSTS
+from asynclab.stack.cgroup_settings import OVERRIDE, stack_env
 
 from ..conftest import PLAYBOOKS
 from .cgroup_parents import parents_left
@@ -35,7 +35,7 @@ KIND = os.environ.get("ASYNCLAB_V2_ENGINE", "netns")
 ENGINE = ROOT / "tests" / "engines" / {"netns": "cgroup-v2-engine.sh", "vm": "cgroup-v2-vm.sh"}[KIND]
 #: The VM's disk is built once and kept (its images too); the namespace engine starts empty.
 VM_DIR = Path(os.environ.get("ASYNCLAB_V2_VM_DIR", ROOT / "build" / "v2-vm"))
-CGROUP_SETTINGS = ROOT / "src" / "asynclab" / "cgroup_settings.py"
+CGROUP_SETTINGS = ROOT / "src" / "asynclab" / "stack" / "cgroup_settings.py"
 PROJECT = "asynclab-v2test"
 FIGURES = ROOT / "test-artifacts" / ("cgroup-v2.json" if KIND == "netns" else "cgroup-v2-vm.json")
 #: The slowest step under emulation is an image load; its commands get this much more time.

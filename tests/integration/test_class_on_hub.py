@@ -21,7 +21,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from asynclab.waiting import wait_until
+from asynclab.stack.waiting import wait_until
 from tests.helpers.hub import ADMIN_PASSWORD, HUB_DIR, HubStack, Person, SpawnFailed
 
 from .browsing import SHOTS, chromium_browser

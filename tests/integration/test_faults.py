@@ -21,7 +21,7 @@ from asynclab import run_playbook
 from asynclab.errors import PlaybookFailed
 from asynclab.grading import EXERCISES
 from asynclab.inventory import LAB_HOSTS
-from asynclab.waiting import wait_until
+from asynclab.stack.waiting import wait_until
 
 from ..conftest import PLAYBOOKS
 from .conftest import ROOT, make
@@ -203,7 +203,7 @@ SETUP = """
 %load_ext asynclab
 import json, os, resource
 from asynclab.grading import ANSWERS, check
-from asynclab.runner import runs_dir
+from asynclab.run.runner import runs_dir
 
 def rss_mb():
     with open("/proc/self/status") as status:
@@ -274,7 +274,7 @@ KERNEL_CELLS = [
     # Megabytes of output on every host.
     # The baseline holds what check() loads to draw its timelines (matplotlib: about 55 MB), so
     # that the growth counted is what the output left behind.
-    ("huge_before", "import asynclab.timeline, matplotlib.pyplot\nrss_before = rss_mb()"),
+    ("huge_before", "import asynclab.view.timeline, matplotlib.pyplot\nrss_before = rss_mb()"),
     # 4 MB on each of the five hosts through the magic; 1 MB each through the grader.
     ("huge_magic", "%%playbook --name huge --no-timeline --timeout 150" + printing(4)),
     (

@@ -3,13 +3,13 @@ run (lab-reset), and the results read back after it (the probe), over SSH as in 
 
 import time
 
-from asynclab.grading import hostprobe
-from asynclab.grading.hostprobe import Workload
+from asynclab.grading import host_state
+from asynclab.grading.host_state import Workload
 
 
 def test_prepare_clears_old_results_and_sets_the_exercises_workloads(clean_lab):
     clean_lab.exec("web1", "mkdir -p /var/lib/lab/results && echo old > /var/lib/lab/results/backup.done")
-    hostprobe.prepare(
+    host_state.prepare(
         {"web1": [Workload("/opt/backup.sh", 1.5), Workload("/opt/risky_operation.sh", 0.5, fail=3)]},
         hosts=("web1", "web2"),
     )
@@ -34,10 +34,10 @@ def test_lab_reset_refuses_a_malformed_workload_and_changes_nothing(clean_lab):
 def test_probe_waits_on_the_host_for_a_job_still_running(clean_lab):
     # 20 s: longer than a probe takes on a loaded machine, so the first probe sees it running.
     clean_lab.exec("web1", "LAB_SECONDS=20 setsid nohup /opt/backup.sh >/dev/null 2>&1 &")
-    now = hostprobe.probe(["web1"])
+    now = host_state.probe(["web1"])
     assert now["web1"].result("backup") is None  # not finished yet: nothing waited for it
     started = time.monotonic()
-    later = hostprobe.probe(["web1"], {"web1": ["backup"]}, timeout=120)
+    later = host_state.probe(["web1"], {"web1": ["backup"]}, timeout=120)
     record = later["web1"].result("backup")
     assert record and record["outcome"] == "done"
     assert time.monotonic() - started < 100  # it came back when the job was done, not at the limit
@@ -45,13 +45,13 @@ def test_probe_waits_on_the_host_for_a_job_still_running(clean_lab):
 
 def test_probe_gives_up_waiting_at_its_timeout(clean_lab):
     started = time.monotonic()
-    found = hostprobe.probe(["app1"], {"app1": ["never_started"]}, timeout=2)
+    found = host_state.probe(["app1"], {"app1": ["never_started"]}, timeout=2)
     assert found["app1"].result("never_started") is None
     assert time.monotonic() - started < 20
 
 
 def test_probe_reads_the_database_version_on_db1(clean_lab):
-    found = hostprobe.probe(["db1", "web3"])
+    found = host_state.probe(["db1", "web3"])
     assert found["db1"].schema_version == 3
     assert found["web3"].schema_version is None
 
@@ -86,9 +86,9 @@ def test_an_answer_resets_the_hosts_its_run_can_touch_and_no_others(clean_lab, l
 def test_an_exercises_workloads_go_with_its_run_once_its_jobs_have_read_them(clean_lab):
     """The hang that detect_a_timeout sets on web2 reaches the job the answer launched, and
     no later run: after the restore, web2's operation.sh ends in the lab's default time."""
-    hostprobe.prepare({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, hosts=("web2",))
+    host_state.prepare({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, hosts=("web2",))
     clean_lab.exec("web2", "setsid nohup /opt/operation.sh >/dev/null 2>&1 &")
-    hostprobe.restore_defaults({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, "command: /opt/operation.sh")
+    host_state.restore_defaults({"web2": [Workload("/opt/operation.sh", 3, hang=True)]}, "command: /opt/operation.sh")
     rc, out = clean_lab.exec(
         "web2", "ls -A /etc/lab/workload.d 2>/dev/null; grep -c 'told to hang' /var/log/lab/operation.log"
     )
@@ -99,7 +99,7 @@ def test_an_exercises_workloads_go_with_its_run_once_its_jobs_have_read_them(cle
 
 def test_a_learner_resets_their_own_hosts_from_the_lab(clean_lab):
     clean_lab.exec("web3", "LAB_HANG=1 setsid nohup /opt/backup.sh >/dev/null 2>&1 &")
-    said = hostprobe.reset_hosts()
+    said = host_state.reset_hosts()
     assert said == [f"reset {h}" for h in ("web1", "web2", "web3", "db1", "app1")], said
     rc, out = clean_lab.exec("web3", "pgrep -f '[/]opt/backup[.]sh' || echo none")  # not this shell itself
     assert out.strip() == "none", out

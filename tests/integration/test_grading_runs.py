@@ -104,7 +104,7 @@ def test_a_check_gives_the_workers_verdict_also_after_other_runs_in_the_learners
     worker its check runs right after the answer; a learner may run other cells first, and
     a later job's result on the hosts then made the check say the launch had returned in time."""
     from asynclab import run_playbook
-    from asynclab.waiting import wait_until
+    from asynclab.stack.waiting import wait_until
 
     run_exercise("fire_and_forget", POLL_2, progress="none")
     as_a_worker = check("fire_and_forget")

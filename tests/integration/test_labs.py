@@ -6,8 +6,8 @@ import tarfile
 
 import pytest
 
-from asynclab.records import parse_time
-from asynclab.waiting import wait_until
+from asynclab.run.records import parse_time
+from asynclab.stack.waiting import wait_until
 
 from .conftest import ROOT
 

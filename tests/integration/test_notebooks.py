@@ -33,7 +33,15 @@ def test_notebook_runs_end_to_end(lab, path: Path):
     container.exec_run(["rm", "-rf", dest], user="jovyan")
     copy_into(container, [path], dest)
     rc, out = container.exec_run(
-        ["python", "-m", "asynclab.notebook_check", "--solutions", "--keep", f"{dest}/out", f"{dest}/{path.name}"],
+        [
+            "python",
+            "-m",
+            "asynclab.lesson.run_notebooks",
+            "--solutions",
+            "--keep",
+            f"{dest}/out",
+            f"{dest}/{path.name}",
+        ],
         user="jovyan",
     )
     text = out.decode(errors="replace")

@@ -3,7 +3,7 @@ the images from its cache and starts the stack again)."""
 
 import uuid
 
-from asynclab.hosts import Lab
+from asynclab.stack.containers import Stack
 
 from .conftest import make
 
@@ -37,7 +37,7 @@ def test_a_file_written_in_the_lab_survives_make_down_and_make_lab(lab):
     assert up.returncode == 0, up.stdout + up.stderr
     assert "all healthy" in up.stdout
 
-    again = Lab.find(lab.project)
+    again = Stack.find(lab.project)
     assert again.status()["lab"].ready
     rc, out = again.container("lab").exec_run(["cat", path], user="jovyan")
     assert rc == 0 and out.decode().strip() == marker

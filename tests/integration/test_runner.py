@@ -12,9 +12,9 @@ import pytest
 
 from asynclab import run_playbook
 from asynclab.errors import LabNotRunning, UnknownHostPattern
-from asynclab.hosts import Lab
-from asynclab.runner import runs_dir
-from asynclab.waiting import wait_until
+from asynclab.run.runner import runs_dir
+from asynclab.stack.containers import Stack
+from asynclab.stack.waiting import wait_until
 
 from ..conftest import PLAYBOOKS
 from ..trace_format import spans as trace_spans, validate as validate_trace
@@ -89,14 +89,14 @@ def test_unknown_group_is_refused_before_running(lab):
 
 def test_a_lab_that_is_not_running_says_make_lab(lab):
     with pytest.raises(LabNotRunning, match="start it with `make lab`"):
-        Lab.find("no-such-lab")
+        Stack.find("no-such-lab")
 
 
 def test_each_run_has_a_fresh_private_data_dir_and_old_ones_are_rotated(lab, lab_exec):
     """The runner's data dirs live where Ansible runs: in the lab container."""
     script = textwrap.dedent("""
         import os, tempfile
-        import asynclab.runner as runner
+        import asynclab.run.runner as runner
         from asynclab import run_playbook
         runs = tempfile.mkdtemp()
         os.environ["ASYNCLAB_RUNS_DIR"] = runs

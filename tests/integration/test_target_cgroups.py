@@ -6,10 +6,10 @@ same on a cgroup v2 engine."""
 import os
 import subprocess
 
-from asynclab.cgroup_settings import clean, stack_env, stack_files, target_image
-from asynclab.host_set import compose_command
 from asynclab.inventory import LAB_HOSTS
-from asynclab.waiting import wait_until
+from asynclab.stack.cgroup_settings import clean, stack_env, stack_files, target_image
+from asynclab.stack.host_set import compose_command
+from asynclab.stack.waiting import wait_until
 
 from .cgroup_parents import parents_left
 from .conftest import ROOT, make

@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from asynclab.ansible_errors import rejection
 from asynclab.errors import PlaybookRejected
-from asynclab.result import RunResult
+from asynclab.run.ansible_errors import rejection
+from asynclab.run.result import RunResult
 
 from ..conftest import PLAYBOOKS
 
@@ -60,7 +60,7 @@ def test_the_cell_says_ansibles_words_at_the_cells_line():
 
 
 def test_async_status_after_a_polled_launch_is_explained():
-    from asynclab.events import EventFolder
+    from asynclab.run.result import EventFolder
 
     folder = EventFolder(RunResult(status="failed"))
     for name, action, res in (

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from asynclab.cgroup_settings import (
+from asynclab.stack.cgroup_settings import (
     CLEAN_SCRIPT,
     OVERRIDE,
     TARGETS,

@@ -28,7 +28,8 @@ ASSIGNMENT = "demo"
 SETUP = f"""\
 %load_ext asynclab
 from IPython.core.magic import register_cell_magic
-from asynclab.events import load_events, result_from_events
+from asynclab.run.result import result_from_events
+from asynclab.run.folding import load_events
 from asynclab.grading import EXERCISES
 from asynclab.grading.answers import ANSWERS, Answer
 from asynclab.grading.grade import _record, check

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from asynclab.compose_spec import ComposeSpecError, duration_ns, memory_bytes, sdk_settings, services
+from asynclab.stack.compose_spec import ComposeSpecError, duration_ns, memory_bytes, sdk_settings, services
 
 from .conftest import ROOT
 

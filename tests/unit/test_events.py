@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from asynclab.events import EventFolder, load_events, result_from_events
-from asynclab.result import RunResult
+from asynclab.run.folding import load_events
+from asynclab.run.result import EventFolder, RunResult, result_from_events
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -188,7 +188,7 @@ def test_retries_that_run_out_say_checks_budget_and_the_job_still_running():
 
 
 def test_a_job_nobody_waited_for_is_said_to_be_not_awaited_and_an_awaited_one_awaited():
-    from asynclab.progress import ProgressView
+    from asynclab.view.progress import ProgressView
 
     folder = EventFolder()
     for event in load_events(FIXTURES / "retries_run_out.jsonl"):

@@ -25,9 +25,10 @@ LONG_CHECK = "✘ " + "the play waited for the backup on each host before it mov
 SETUP = f"""\
 %load_ext asynclab
 from IPython.core.magic import register_cell_magic
-from asynclab.events import load_events, result_from_events
+from asynclab.run.result import result_from_events
+from asynclab.run.folding import load_events
 from asynclab.grading.reference import show_beside
-from asynclab.magic import show_result
+from asynclab.view.magic import show_result
 
 RUNS = {{}}
 

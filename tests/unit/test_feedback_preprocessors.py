@@ -164,9 +164,10 @@ def test_feedback_html_shows_neither_hidden_tests_nor_traceback():
 def timeline_png(title="Your run: successful in 6.3 s") -> str:
     import base64
 
-    from asynclab.events import load_events, result_from_events
-    from asynclab.magic import figure_png
-    from asynclab.timeline import plot_timeline
+    from asynclab.run.folding import load_events
+    from asynclab.run.result import result_from_events
+    from asynclab.view.magic import figure_png
+    from asynclab.view.timeline import plot_timeline
 
     run = result_from_events(load_events(Path(__file__).parent / "fixtures" / "loop_jobs.jsonl"))
     return base64.b64encode(figure_png(plot_timeline(run, title=title))).decode()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from asynclab.classroom import autograde, course, parallel, workers
+from asynclab.classroom import autograde, course_commands, parallel, workers
 from asynclab.classroom.outcome import (
     ALREADY_GRADED,
     GRADED,
@@ -83,25 +83,25 @@ def test_autograde_json_is_read_back_by_the_parallel_grader(tmp_path, monkeypatc
 
 
 def test_an_import_printed_by_the_course_is_read_by_the_host(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(course, "import_graded", lambda *args: FULL)
-    assert course.main(["--course", str(tmp_path), "import", "a", "ann"]) == 0
+    monkeypatch.setattr(course_commands, "import_graded", lambda *args: FULL)
+    assert course_commands.main(["--course", str(tmp_path), "import", "a", "ann"]) == 0
     printed = capsys.readouterr().out
 
-    class Lab(parallel.Course):
+    class FakeCourse(parallel.LabCourse):
         def python(self, *args, timeout=900):
             return subprocess.CompletedProcess(args, 0, stdout=printed, stderr="")
 
-    assert Lab("lab", "/course").import_graded("a", "ann") == FULL
+    assert FakeCourse("lab", "/course").import_graded("a", "ann") == FULL
 
 
 def test_the_host_reads_an_import_of_another_version_and_survives_one_it_cannot_read():
-    class Lab(parallel.Course):
+    class FakeCourse(parallel.LabCourse):
         said = ""
 
         def python(self, *args, timeout=900):
             return subprocess.CompletedProcess(args, 0, stdout=self.said, stderr="")
 
-    lab = Lab("lab", "/course")
+    lab = FakeCourse("lab", "/course")
     lab.said = '{"status": "graded", "seconds": 0.0, "score": "3 / 3", "graded_by": "nbgrader 0.10"}\n'
     assert lab.import_graded("a", "ann") == Outcome("ann", GRADED, 0.0, "", "3 / 3")
     lab.said = "Traceback (most recent call last):\n"
@@ -112,8 +112,8 @@ def test_the_host_reads_an_import_of_another_version_and_survives_one_it_cannot_
 def test_the_plan_keeps_outcomes_the_host_reads(tmp_path, monkeypatch):
     (tmp_path / "submitted" / "ann" / "a").mkdir(parents=True)
     kept = Outcome("ann", ALREADY_GRADED, 0.0, "kept from an earlier run", "2 / 2")
-    monkeypatch.setattr(course, "already_graded", lambda *args: kept)
-    plan = json.loads(json.dumps(course.plan(tmp_path, "a", [], regrade=False)))
+    monkeypatch.setattr(course_commands, "already_graded", lambda *args: kept)
+    plan = json.loads(json.dumps(course_commands.plan(tmp_path, "a", [], regrade=False)))
     assert plan["grade"] == [] and [Outcome.from_dict(o) for o in plan["kept"]] == [kept]
 
 

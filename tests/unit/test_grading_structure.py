@@ -12,9 +12,9 @@ import yaml
 from asynclab.grading import checks as c
 from asynclab.grading.behaviour import play_ended_while_jobs_ran, sequential_cause
 from asynclab.grading.exercises import EXERCISES, WEB, poll_chosen, status_in_rescued_block, timeout_handling_sound
-from asynclab.grading.hostprobe import HostEvidence
+from asynclab.grading.host_state import HostEvidence
 from asynclab.grading.structure import as_int, tasks_of, waits_for
-from asynclab.result import RunResult, TaskRun
+from asynclab.run.result import RunResult, TaskRun
 
 MISTAKES = Path(__file__).resolve().parents[1] / "integration" / "grading_cases" / "mistakes.yml"
 CASES = yaml.safe_load(MISTAKES.read_text())

@@ -1,4 +1,4 @@
-"""Host control (asynclab.hosts.Lab) while compose or Docker changes the project under it: a
+"""Host control (asynclab.stack.containers.Stack) while compose or Docker changes the project under it: a
 container replaced, removed while it is listed, or stopped as a command begins, and
 containers that only look like the project's. These races cannot be made on demand with a
 real engine, so a stand-in for the Docker SDK's client plays them (it filters by label as
@@ -7,7 +7,7 @@ Docker does); the integration tests use the real one."""
 import pytest
 
 from asynclab.errors import LabError
-from asynclab.hosts import Lab
+from asynclab.stack.containers import Stack
 
 NotFound = pytest.importorskip("docker.errors", reason="host control: the lab image has no Docker SDK").NotFound
 
@@ -49,7 +49,7 @@ class Client:
 def test_the_running_container_of_a_service_is_taken_while_compose_replaces_it():
     old = Container("web2", status="exited", created="2026-12-01T09:00:00Z")
     new = Container("web2", created="2026-12-01T10:00:00Z")
-    lab = Lab(PROJECT, Client([old, new, Container("web1")]))
+    lab = Stack(PROJECT, Client([old, new, Container("web1")]))
     assert lab.container("web2") is new
     assert lab.status()["web2"].state == "running"
 
@@ -57,7 +57,7 @@ def test_the_running_container_of_a_service_is_taken_while_compose_replaces_it()
 def test_compose_run_one_offs_are_not_the_service():
     oneoff = Container("web2", oneoff="True")
     real = Container("web2", status="exited")
-    lab = Lab(PROJECT, Client([oneoff, real]))
+    lab = Stack(PROJECT, Client([oneoff, real]))
     assert lab.container("web2") is real
 
 
@@ -66,29 +66,29 @@ def test_a_container_run_from_the_image_outside_compose_is_not_the_projects_host
     # compose build of this project had labelled web2, was taken for web2.
     impostor = Container("web2", created="2026-12-01T11:00:00Z", oneoff=None)
     real = Container("web2", created="2026-12-01T10:00:00Z")
-    lab = Lab(PROJECT, Client([impostor, real]))
+    lab = Stack(PROJECT, Client([impostor, real]))
     assert lab.container("web2") is real
     assert list(lab.status()) == ["web2"]
 
 
 def test_a_container_removed_while_listed_makes_the_list_be_read_again():
     client = Client([Container("web1")], fail_lists=1)
-    assert Lab(PROJECT, client).container("web1").name == "unit-web1"
+    assert Stack(PROJECT, client).container("web1").name == "unit-web1"
     assert client.listed == 2
 
 
 def test_a_container_removed_after_the_list_is_left_out_of_the_status():
     gone = Container("web3")
     gone.removed = True
-    assert set(Lab(PROJECT, Client([Container("web1"), gone])).status()) == {"web1"}
+    assert set(Stack(PROJECT, Client([Container("web1"), gone])).status()) == {"web1"}
 
 
 def test_a_host_that_stops_as_a_command_begins_is_an_error_not_an_exit_code():
     stopping = Container("web2", exec_reply=(126, b"OCI runtime exec failed: cannot exec in a stopped container"))
     with pytest.raises(LabError, match="web2 stopped while a command ran on it"):
-        Lab(PROJECT, Client([stopping])).exec("web2", ["true"])
+        Stack(PROJECT, Client([stopping])).exec("web2", ["true"])
 
 
 def test_an_unknown_service_names_the_ones_there_are():
     with pytest.raises(LabError, match=r"no container 'web9' in the lab \(it has: web1\)"):
-        Lab(PROJECT, Client([Container("web1")])).container("web9")
+        Stack(PROJECT, Client([Container("web1")])).container("web9")

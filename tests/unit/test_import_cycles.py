@@ -1,4 +1,7 @@
-"""No import cycles among the modules of src/asynclab.
+"""The import graph of src/asynclab: no cycles, and each side keeps to its own.
+
+The host side drives Docker and has no Ansible; the lab side runs Ansible and has no Docker
+socket. SIDES says where each module runs; a new module must be given a side here.
 
 The imports are read with ``ast``, not run: every ``import`` and ``from ... import`` counts,
 at module level and inside functions alike, except those under ``if TYPE_CHECKING:`` (they
@@ -126,9 +129,69 @@ def _cycle_in(group: set[str], graph: dict[str, set[str]]) -> list[str]:
     raise AssertionError(f"no cycle through {start}")  # a strongly connected group has one
 
 
+#: Where each module runs, by dotted prefix (the longest prefix that matches decides).
+SIDES = {
+    "asynclab.stack": "host",
+    "asynclab.remote.client": "host",
+    "asynclab.classroom.parallel": "host",
+    "asynclab.classroom.workers": "host",
+    "asynclab.classroom.course_steps": "host",
+    "asynclab.run": "lab",
+    "asynclab.view": "lab",
+    "asynclab.lesson": "lab",
+    "asynclab.grading": "lab",
+    "asynclab.remote.server": "lab",
+    "asynclab.classroom": "lab",
+    # Both sides: the package's face, its errors, its words, what crosses between the sides.
+    "asynclab": "both",
+    "asynclab.remote": "both",
+    "asynclab.remote.protocol": "both",
+    "asynclab.classroom.outcome": "both",
+}
+#: What a side never imports, at module level or in a function.
+NEVER = {"host": {"ansible", "ansible_runner", "IPython"}, "lab": {"docker"}}
+
+
+def side_of(module: str) -> str:
+    prefixes = [p for p in SIDES if module == p or module.startswith(p + ".")]
+    return SIDES[max(prefixes, key=len)]
+
+
+def third_party_imports(path: Path) -> set[str]:
+    """The top-level names of the absolute imports of a module (anywhere but TYPE_CHECKING)."""
+    found = set()
+    for node in _import_nodes(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.partition(".")[0] for alias in node.names)
+        elif node.level == 0 and node.module:
+            found.add(node.module.partition(".")[0])
+    return found
+
+
+def test_the_host_side_never_imports_ansible_or_ipython_and_the_lab_side_never_docker():
+    modules = module_names(PACKAGE)
+    assert side_of("asynclab.stack.containers") == "host" and side_of("asynclab.run.runner") == "lab"
+    crossing = {
+        (name, imported)
+        for name, path in modules.items()
+        for imported in third_party_imports(path) & NEVER.get(side_of(name), set())
+    }
+    assert not crossing, crossing
+
+
+def test_the_docker_and_ansible_imports_are_where_the_sides_say():
+    """The other way round: the modules that do import Docker are host side, those that
+    import Ansible or IPython lab side (so the rule above is not empty)."""
+    modules = module_names(PACKAGE)
+    docker = {n for n, p in modules.items() if "docker" in third_party_imports(p)}
+    ansible = {n for n, p in modules.items() if {"ansible", "ansible_runner"} & third_party_imports(p)}
+    assert docker and {side_of(n) for n in docker} == {"host"}
+    assert "asynclab.run.runner" in ansible and "host" not in {side_of(n) for n in ansible}
+
+
 def test_no_import_cycles_in_asynclab():
     graph = import_graph(PACKAGE)
-    assert "asynclab.result" in graph and "asynclab.classroom.autograde" in graph
+    assert "asynclab.run.result" in graph and "asynclab.classroom.autograde" in graph
     found = cycles(graph)
     assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
 

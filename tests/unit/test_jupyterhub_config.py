@@ -132,7 +132,7 @@ def test_network_and_resource_limits(config, spawner_module, monkeypatch):
     )
     assert lab.spec("web1")["mem_limit"] == 384 * 2**20
     assert lab.spec("web1")["pids_limit"] == 512
-    # The targets' cgroups are not a setting: they follow the engine (asynclab.cgroup_settings).
+    # The targets' cgroups are not a setting: they follow the engine (asynclab.stack.cgroup_settings).
     assert "cgroup_mount" not in config.LabSpawner
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from asynclab.notebook_check import solutions
+from asynclab.lesson.run_notebooks import solutions
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 

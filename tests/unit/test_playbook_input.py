@@ -3,7 +3,7 @@
 import pytest
 
 from asynclab.errors import PlaybookStructureError, PlaybookSyntaxError
-from asynclab.playbook_input import host_patterns, load_playbook
+from asynclab.run.playbook_input import host_patterns, load_playbook
 
 
 def test_yaml_text_gives_plays():

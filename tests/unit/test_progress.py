@@ -3,8 +3,9 @@
 import io
 from pathlib import Path
 
-from asynclab.events import EventFolder, load_events
-from asynclab.progress import ProgressView, host_rows
+from asynclab.run.folding import load_events
+from asynclab.run.result import EventFolder
+from asynclab.view.progress import ProgressView, host_rows
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from asynclab.events import result_from_events
-from asynclab.folding import load_events
 from asynclab.grading import reference
 from asynclab.grading.exercises import EXERCISES
+from asynclab.run.folding import load_events
+from asynclab.run.result import result_from_events
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = ROOT / "grader" / "source" / "async-basics" / "async-basics.ipynb"

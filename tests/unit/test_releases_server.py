@@ -11,8 +11,8 @@ import urllib.request
 
 import pytest
 
-from asynclab.host_set import free_port
-from asynclab.waiting import wait_until
+from asynclab.stack.host_set import free_port
+from asynclab.stack.waiting import wait_until
 
 from .conftest import ROOT
 

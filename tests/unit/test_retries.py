@@ -1,7 +1,7 @@
 """A wait that ran out of retries is said in the lesson's terms, and only then."""
 
-from asynclab.records import TaskRun
-from asynclab.retries import gave_up_waiting
+from asynclab.run.records import TaskRun
+from asynclab.run.retries import gave_up_waiting
 
 PLAYBOOK = """
 - hosts: web1

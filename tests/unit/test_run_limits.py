@@ -1,8 +1,7 @@
 """What a run keeps when a task prints megabytes, and what a time limit says it cut off."""
 
-from asynclab.events import EventFolder
-from asynclab.result import RunResult
-from asynclab.runner import MAX_RUN_OUTPUT, _bounded_stdout, clip
+from asynclab.run.result import EventFolder, RunResult
+from asynclab.run.runner import MAX_RUN_OUTPUT, _bounded_stdout, clip
 
 
 def event(name: str, host: str, task: str = "Print a lot", res=None) -> dict:

@@ -3,7 +3,7 @@
 import json
 
 from asynclab.errors import LabNotRunning, PlaybookSyntaxError, UnknownHostPattern
-from asynclab.run_protocol import decode_error, encode_error
+from asynclab.remote.protocol import decode_error, encode_error
 
 
 def across(exc: BaseException) -> BaseException:

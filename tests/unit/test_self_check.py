@@ -100,9 +100,10 @@ def recorded_answer(monkeypatch):
     from pathlib import Path
 
     from asynclab import grading
-    from asynclab.events import load_events, result_from_events
     from asynclab.grading import ANSWERS
     from asynclab.grading.answers import Answer
+    from asynclab.run.folding import load_events
+    from asynclab.run.result import result_from_events
 
     run = result_from_events(load_events(Path(__file__).parent / "fixtures" / "fire_and_wait.jsonl"))
     checked = []

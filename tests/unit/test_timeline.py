@@ -2,10 +2,10 @@
 
 from pathlib import Path
 
-from asynclab.events import load_events, result_from_events
-from asynclab.magic import figure_png
-from asynclab.result import RunResult
-from asynclab.timeline import JOB_COLORS, TASK_COLORS, overlapping_jobs, plot_timeline
+from asynclab.run.folding import load_events
+from asynclab.run.result import RunResult, result_from_events
+from asynclab.view.magic import figure_png
+from asynclab.view.timeline import JOB_COLORS, TASK_COLORS, overlapping_jobs, plot_timeline
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -81,7 +81,7 @@ def launch_of(result, job):
 
 
 def test_each_job_has_a_lane_of_its_own_under_its_host():
-    from asynclab.timeline import layout
+    from asynclab.view.timeline import layout
 
     r = recorded("loop_jobs")  # three jobs on app1, launched by one looped task
     plan = layout(r)
@@ -92,7 +92,7 @@ def test_each_job_has_a_lane_of_its_own_under_its_host():
 
 
 def test_a_jobs_bar_begins_inside_its_launch_task():
-    from asynclab.timeline import job_begin, layout
+    from asynclab.view.timeline import job_begin, layout
 
     for name in ("fire_and_wait", "loop_jobs", "timeout_status"):
         r = recorded(name)
@@ -107,7 +107,7 @@ def test_a_jobs_bar_begins_inside_its_launch_task():
 
 
 def test_labels_are_cut_at_a_word_with_an_ellipsis():
-    from asynclab.timeline import fitted
+    from asynclab.view.timeline import fitted
 
     assert fitted("Run the long task and wait for it", 20) == "Run the long task…"
     assert fitted("Launch", 20) == "Launch"
@@ -123,7 +123,7 @@ def test_a_task_too_short_for_its_name_gets_a_number_and_a_key():
 
 
 def test_two_jobs_per_host_give_two_job_lanes_per_host():
-    from asynclab.timeline import layout
+    from asynclab.view.timeline import layout
 
     r = recorded("two_jobs_per_host")
     plan = layout(r)
@@ -147,8 +147,8 @@ def test_a_looped_wait_is_hatched_on_every_host_where_a_job_outlasted_its_start(
     at its first look (no retry counted)."""
     from datetime import datetime, timedelta
 
-    from asynclab.records import AsyncJob, TaskRun
-    from asynclab.timeline import layout
+    from asynclab.run.records import AsyncJob, TaskRun
+    from asynclab.view.timeline import layout
 
     t0 = datetime(2026, 1, 1)
     result = RunResult(started_at=t0)
@@ -182,8 +182,8 @@ def test_a_looped_wait_is_hatched_on_every_host_where_a_job_outlasted_its_start(
 def test_a_wait_that_found_its_job_already_finished_is_not_hatched():
     from datetime import datetime, timedelta
 
-    from asynclab.records import AsyncJob, TaskRun
-    from asynclab.timeline import layout
+    from asynclab.run.records import AsyncJob, TaskRun
+    from asynclab.view.timeline import layout
 
     t0 = datetime(2026, 1, 1)
     result = RunResult(started_at=t0)
@@ -205,7 +205,7 @@ def test_a_wait_that_found_its_job_already_finished_is_not_hatched():
 def test_the_title_counts_one_host_and_one_job_in_the_singular():
     from datetime import datetime, timedelta
 
-    from asynclab.records import AsyncJob, TaskRun
+    from asynclab.run.records import AsyncJob, TaskRun
 
     t0 = datetime(2026, 1, 1)
     result = RunResult(status="successful", started_at=t0, wall_time=2.0)

@@ -1,4 +1,4 @@
-"""A run as a Chrome trace (asynclab.trace), built from recorded runs: is the JSON what the
+"""A run as a Chrome trace (asynclab.view.trace), built from recorded runs: is the JSON what the
 Trace Event format asks (phases, required fields, async spans whose b and e match), one
 track per host, each task a complete event, each async job one span from its start on the
 host to its end, with its status, rc and a timeout marked?"""
@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from asynclab.events import result_from_events
-from asynclab.folding import load_events
-from asynclab.records import job_begin
-from asynclab.trace import JOB_CATEGORY, trace_events
+from asynclab.run.folding import load_events
+from asynclab.run.records import job_begin
+from asynclab.run.result import result_from_events
+from asynclab.view.trace import JOB_CATEGORY, trace_events
 
 from ..trace_format import spans, validate
 from .test_events import FIXTURES
@@ -73,6 +73,6 @@ def test_each_span_lies_within_the_run_and_write_trace_writes_it(tmp_path):
 
 
 def test_a_run_where_nothing_ran_gives_an_empty_trace():
-    from asynclab.result import RunResult
+    from asynclab.run.result import RunResult
 
     assert validate(trace_events(RunResult())) == []

@@ -53,7 +53,7 @@ def lab_problem(timeout: float = 90) -> str | None:
     """None when every host answers a ping; otherwise what is wrong, in one sentence."""
     from ..errors import LabError
     from ..inventory import LAB_HOSTS
-    from ..runner import run_playbook
+    from ..run.runner import run_playbook
 
     ping = {"name": "ping", "ansible.builtin.ping": {}}
     play = [{"name": "lab check", "hosts": "all", "gather_facts": False, "tasks": [ping]}]

@@ -1,7 +1,7 @@
 """A preprocessor for `nbgrader generate_feedback`: every chart gets its alternative text.
 
 The lab's timelines carry their description in their PNG (its ``Description`` text chunk,
-written by asynclab.timeline.TimelineFigure). nbconvert writes an image's ``alt`` from its
+written by asynclab.view.timeline.TimelineFigure). nbconvert writes an image's ``alt`` from its
 output's metadata only, and otherwise warns ("Alternative text is missing") and writes a
 placeholder: this preprocessor copies each description into that metadata.
 """

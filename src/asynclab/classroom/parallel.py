@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..host_set import compose_command
+from ..stack.host_set import compose_command
 from .autograde import REPORT_NAME, format_report
 from .outcome import ALREADY_GRADED, GRADED, LAB_FAILED, NOT_GRADED, Outcome, outcome_from_json
 from .workers import Worker, WorkerError
@@ -101,8 +101,9 @@ def worker_limits(
     )
 
 
-class Course:
-    """The instructor's course folder in the lab container."""
+class LabCourse:
+    """The instructor's course folder in the lab container, driven from the host: each step
+    is ``python -m asynclab.classroom.course_commands`` run there."""
 
     def __init__(self, container: str, path: str):
         self.container, self.path = container, path
@@ -119,7 +120,7 @@ class Course:
                 self.container,
                 "python",
                 "-m",
-                "asynclab.classroom.course",
+                "asynclab.classroom.course_commands",
                 *args,
             ],
             capture_output=True,
@@ -156,7 +157,7 @@ class Course:
 
 
 def grade_class(
-    course: Course, workers: list[Worker], assignment: str, students: list[str], timeout: float, on_done=None
+    course: LabCourse, workers: list[Worker], assignment: str, students: list[str], timeout: float, on_done=None
 ) -> list[Outcome]:
     """Grade every student on the first free worker; a worker that fails stops taking work."""
     todo: queue.Queue[str] = queue.Queue()
@@ -251,7 +252,7 @@ def main(argv=None) -> int:
     if not lab:
         print("The lab is not running: start it with make lab", file=sys.stderr)
         return 1
-    course = Course(lab, args.course_in_lab)
+    course = LabCourse(lab, args.course_in_lab)
     plan = course.plan(args.assignment, args.student, args.regrade)
     kept = [Outcome.from_dict(o) for o in plan.get("kept", [])]
     pending = plan["grade"]

@@ -9,7 +9,7 @@ in nbgrader_config.py what it tells:
 - summative: no verdict before the feedback; Validate fails only on an answer not given.
 
 In the learner's kernel each run of a playbook answer ends with its check's verdict
-(asynclab.check_on_run); a summative release writes ``--summative`` on the
+(asynclab.view.verdict_after_run); a summative release writes ``--summative`` on the
 answer's ``%%playbook --exercise NAME`` line too, and the run then gives none.
 
 It runs after SaveCells, so the gradebook keeps the source's cells (autograde puts them

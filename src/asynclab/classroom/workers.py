@@ -16,8 +16,8 @@ import os
 import subprocess
 from pathlib import Path
 
-from ..host_set import START_TIMEOUT, HostSet, HostSetError
 from ..inventory import LAB_HOSTS
+from ..stack.host_set import START_TIMEOUT, HostSet, HostSetError
 from .outcome import NOT_GRADED, Outcome, outcomes_from_json
 
 TARGETS = (*LAB_HOSTS, "releases")

@@ -10,14 +10,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .. import runner
 from ..errors import LabEnvironmentError, LabError
 from ..inventory import in_lab_container
-from ..playbook_input import host_patterns, load_playbook
-from ..reach import lab_target
-from ..result import RunResult
-from ..runner import RunConfig, ansible_installed, run_playbook
-from . import hostprobe
+from ..run import runner
+from ..run.playbook_input import host_patterns, load_playbook
+from ..run.reach import lab_route
+from ..run.result import RunResult
+from ..run.runner import RunConfig, ansible_installed, run_playbook
+from . import host_state
 
 #: nbgrader's stub for an unanswered Python cell. Learners often keep the comment above
 #: their answer, so only the raise line marks a cell as unanswered.
@@ -81,13 +81,13 @@ def run_exercise(name: str, text: str, progress: str = "auto") -> Answer:
         # A host or group the lab does not have is refused before the hosts are touched
         # (where Ansible is: in the lab or a grading worker; from the host the lab refuses it).
         if in_lab_container() or ansible_installed():
-            lab_target().check_patterns(host_patterns(answer.plays))
-        hostprobe.prepare(spec.workloads_by_host(), hostprobe.hosts_to_reset(spec.hosts, answer.plays))
+            lab_route().check_patterns(host_patterns(answer.plays))
+        host_state.prepare(spec.workloads_by_host(), host_state.hosts_to_reset(spec.hosts, answer.plays))
         config = RunConfig(timeout=spec.time_limit, forks=spec.forks, progress=progress)
         try:
             answer.result = run_playbook(playbook, config=config)
         finally:  # the exercise's workload settings never outlive its run
-            hostprobe.restore_defaults(spec.workloads_by_host(), text)
+            host_state.restore_defaults(spec.workloads_by_host(), text)
     except LabError as exc:
         # The learner's to fix (YAML, an unknown group...) or the lab's (a host down).
         answer.status = "lab-failed" if exc.fault == "lab" else "invalid"

@@ -2,7 +2,7 @@
 can act on, what was expected and what was found.
 
 Structure checks read the parsed playbook (see :mod:`.structure`); behaviour checks read the
-run's events (the RunResult) and what the run left on the hosts (see :mod:`.hostprobe`).
+run's events (the RunResult) and what the run left on the hosts (see :mod:`.host_state`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..result import TaskRun
-from . import hostprobe
+from ..run.result import TaskRun
+from . import host_state
 from .structure import (
     Task,
     async_status_tasks,
@@ -97,15 +97,15 @@ class Context:
         loads = [w for loads in self.spec.workloads.values() for w in loads if script in w.script]
         return max((w.seconds for w in loads), default=0)
 
-    def evidence(self, wait_for: dict[str, list[str]] | None = None) -> dict[str, hostprobe.HostEvidence]:
+    def evidence(self, wait_for: dict[str, list[str]] | None = None) -> dict[str, host_state.HostEvidence]:
         """The results on the exercise's hosts; waits (bounded) for the workloads in ``wait_for``
         ({host: [workload, ...]}) when the run launched jobs that may still be running."""
         key = repr(sorted((wait_for or {}).items()))
         if key not in self._evidence:
             if wait_for and self.result is not None and self.result.jobs:
-                found = hostprobe.probe(self.spec.hosts, wait_for, timeout=self.spec.settle_time)
+                found = host_state.probe(self.spec.hosts, wait_for, timeout=self.spec.settle_time)
             else:
-                found = hostprobe.probe(self.spec.hosts)
+                found = host_state.probe(self.spec.hosts)
             self._evidence[key] = found
         return self._evidence[key]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from numbers import Real
 
 from . import behaviour as b, checks as c
-from .hostprobe import Workload
+from .host_state import Workload
 from .structure import as_bool, as_int, reads_rc_unguarded
 
 Check = Callable[[c.Context], c.Verdict]

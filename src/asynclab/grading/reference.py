@@ -18,8 +18,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..events import result_from_events
-from ..result import RunResult
+from ..run.result import RunResult, result_from_events
 from ..words import counted
 
 FOLDER = Path(__file__).resolve().parents[1] / "data" / "reference"
@@ -78,7 +77,7 @@ def reference_run(name: str) -> RunResult | None:
 
 def beside(learner: RunResult, reference: RunResult) -> tuple:
     """The learner's timeline and the reference's, drawn on one time scale."""
-    from ..timeline import layout, plot_timeline
+    from ..view.timeline import layout, plot_timeline
 
     plans = [layout(r) for r in (learner, reference)]
     horizon = max((p.horizon for p in plans if p), default=1.0)
@@ -99,7 +98,7 @@ def show_beside(name: str, learner: RunResult | None) -> None:
         return
     from IPython.display import Image, display
 
-    from ..magic import figure_png
+    from ..view.magic import figure_png
 
     print(
         "Your run, and under it the run of the reference solution, on one time scale (hatched: a task waiting on jobs):"
