@@ -2,28 +2,37 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
+# What the Makefile and scripts/ share (the compose command, .env's values, the images' tag,
+# the lab's check, free ports) is in scripts/lib.sh, sourced by the recipes that need it.
+LIB = . scripts/lib.sh &&
 # Compose v2 (`docker compose`) where it exists, else docker-compose 1.29.
-COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo "docker-compose")
+COMPOSE ?= $(shell $(LIB) compose_command)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 HOSTS := web1 web2 web3 db1 app1
 PYTEST_ARGS ?=
 TESTS ?= tests/integration
 # The compose project the tests talk to: $COMPOSE_PROJECT_NAME, else the one in .env.
-PROJECT = $${COMPOSE_PROJECT_NAME:-$$(sed -n 's/^COMPOSE_PROJECT_NAME=//p' .env 2>/dev/null)}
-# Each target's cgroup parent is named after the project (src/asynclab/stack/cgroup_settings.py):
-# a stack started with another COMPOSE_PROJECT_NAME (tests, bench) gets parents of its own.
-export LAB_CGROUP_NAME := $(shell python3 src/asynclab/stack/cgroup_settings.py name --project "$(PROJECT)")
+PROJECT = $$($(LIB) lab_project)
+# What compose needs from make, given to the recipes of the targets that run compose, scripts
+# or tests (not to `make help`): the images' tag, LAB_VERSION (the environment, else .env,
+# else the lab's version in pyproject.toml), and the name of the targets' cgroup parents,
+# after the project (src/asynclab/stack/cgroup_settings.py): a stack started with another
+# COMPOSE_PROJECT_NAME (tests, bench) gets parents of its own.
+WITH_STACK = images lab up down reset status url logs test-unit test-integration test test-v2-vm clean purge \
+	bundle load release collect autograde reference feedback grades report bench
+$(WITH_STACK): export LAB_VERSION ?= $(shell $(LIB) lab_version)
+$(WITH_STACK): export LAB_CGROUP_NAME = $(shell $(LIB) cgroup_name "$(PROJECT)")
 # The lab image: the Ansible controller, and where the tests that need Ansible run.
-LAB_IMAGE = asynclab/lab:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
+LAB_IMAGE = $$($(LIB) lab_image lab)
 # The targets' image: also the one-shot helper that removes a project's empty cgroup parents.
-TARGET_IMAGE = asynclab/target:$${LAB_VERSION:-$$(sed -n 's/^LAB_VERSION=//p' .env 2>/dev/null | grep . || echo 0.1.0)}
+TARGET_IMAGE = $$($(LIB) lab_image target)
 CLEAN_CGROUPS = python3 src/asynclab/stack/cgroup_settings.py clean --project "$(PROJECT)" --image $(TARGET_IMAGE)
-# Unit tests that need Ansible, in a container of the lab image: this working tree's code
-# and tests (no rebuild), no network, nothing of a running stack.
+# Unit tests that need Ansible (tests/by_image/lab/units), in a container of the lab image:
+# this working tree's code and tests (no rebuild), no network, nothing of a running stack.
 UNIT_IN_LAB_IMAGE = docker run --rm --network none -v "$(CURDIR)":/src:ro -w /src -e PYTHONPATH=/src/src \
 	-e PYTHONDONTWRITEBYTECODE=1 --entrypoint python $(LAB_IMAGE) \
-	-m pytest -p no:cacheprovider -m needs_ansible tests/unit $(PYTEST_ARGS)
+	-m pytest -p no:cacheprovider tests/by_image/lab/units $(PYTEST_ARGS)
 
 .PHONY: help setup config images lab up down reset status url logs lint hooks test test-unit test-integration test-v2-vm clean purge
 
@@ -57,7 +66,8 @@ $(VENV)/.host-installed: pyproject.toml
 setup: $(VENV)/.installed ## [developer] Create the host virtualenv (.venv) for tests and host-side tools (WHEELS=dir: offline)
 
 .env:
-	@sed "s/^JUPYTER_TOKEN=$$/JUPYTER_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')/" .env.example > .env
+	@sed -e "s/^JUPYTER_TOKEN=$$/JUPYTER_TOKEN=$$(python3 -c 'import secrets; print(secrets.token_hex(24))')/" \
+	  -e "s/^LAB_VERSION=$$/LAB_VERSION=$$($(LIB) package_version)/" .env.example > .env
 	@echo "wrote .env with a new JupyterLab token"
 
 config: .env ## [admin] Write the targets' cgroup settings for this Docker engine (docker-compose.cgroup.yml) and point .env at them
@@ -89,7 +99,7 @@ down: ## [learner] Stop and remove the containers (learner work and keys are kep
 	@$(CLEAN_CGROUPS)
 
 reset: ## [learner] Reset the five target hosts to a clean state (learner work is untouched)
-	@$(COMPOSE) ps -q web1 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
+	@$(LIB) COMPOSE="$(COMPOSE)" need_lab web1
 	@$(COMPOSE) start $(HOSTS) >/dev/null
 	@scripts/wait-healthy.sh 180 $(HOSTS)
 	@for h in $(HOSTS); do $(COMPOSE) exec -T $$h /usr/local/sbin/lab-reset || exit 1; done
@@ -168,43 +178,20 @@ EXCHANGE ?=
 # WORKERS=0 grades in the lab container itself, one student after the other, on the lab's hosts.
 WORKERS ?=
 IN_COURSE = $(COMPOSE) exec -T -u jovyan -w $(COURSE_IN_LAB) $(if $(EXCHANGE),-e NBGRADER_EXCHANGE=$(EXCHANGE)) lab
-AS_ROOT = $(COMPOSE) exec -T -u root lab
 LAB_ID = "$$($(COMPOSE) ps -q lab)"
-NEED_LAB = @$(COMPOSE) ps -q lab 2>/dev/null | grep -q . || { echo "The lab is not running: start it with make lab" >&2; exit 1; }
+NEED_LAB = @$(LIB) COMPOSE="$(COMPOSE)" need_lab
+# The instructor's steps that copy files between this folder and the lab, with the host's
+# python3 and the standard library only (src/asynclab/classroom/course_steps.py).
+COURSE_STEPS = @COMPOSE="$(COMPOSE)" PYTHONPATH=src$${PYTHONPATH:+:$$PYTHONPATH} python3 -m asynclab.classroom.course_steps \
+	--course-in-lab $(COURSE_IN_LAB) $(if $(EXCHANGE),--exchange $(EXCHANGE))
 
 .PHONY: release collect autograde reference feedback grades report
 
 release: ## [instructor] Release ASSIGNMENT (default async-basics) from grader/source to the learners
-	$(NEED_LAB)
-	@test -d grader/source/$(ASSIGNMENT) || { echo "no grader/source/$(ASSIGNMENT) in this repository" >&2; exit 1; }
-	@role=$$($(COMPOSE) exec -T lab printenv LAB_ROLE 2>/dev/null || echo learner); \
-	if [ "$$role" != instructor ] && [ -z "$(LEARNER_LAB)" ]; then \
-	  echo "This lab's LAB_ROLE is $$role: a release copies grader/source (the solutions and hidden tests)" >&2; \
-	  echo "into its work folder, where whoever uses this lab can read them. Release from an instructor's" >&2; \
-	  echo "lab (LAB_ROLE=instructor in .env, then make up), or, if this lab is yours alone, run" >&2; \
-	  echo "make release LEARNER_LAB=1." >&2; exit 1; fi
-	$(AS_ROOT) rm -rf $(COURSE_IN_LAB)/source/$(ASSIGNMENT)
-	$(AS_ROOT) mkdir -p $(COURSE_IN_LAB)/source
-	$(AS_ROOT) chown jovyan:jovyan $(COURSE_IN_LAB)
-	docker cp grader/source/$(ASSIGNMENT) $(LAB_ID):$(COURSE_IN_LAB)/source/
-	docker cp grader/nbgrader_config.py $(LAB_ID):$(COURSE_IN_LAB)/nbgrader_config.py
-	$(AS_ROOT) chown -R jovyan:jovyan $(COURSE_IN_LAB)/source $(COURSE_IN_LAB)/nbgrader_config.py
-	$(IN_COURSE) nbgrader generate_assignment $(ASSIGNMENT) --force
-	$(IN_COURSE) nbgrader release_assignment $(ASSIGNMENT) --force
+	$(COURSE_STEPS) release $(ASSIGNMENT) $(if $(LEARNER_LAB),--learner-lab)
 
 collect: ## [instructor] Collect submissions from the exchange, or FROM=<folder or .zip> (FORCE=1 replaces)
-	$(NEED_LAB)
-	@if [ -z "$(FROM)" ]; then \
-	  $(IN_COURSE) nbgrader collect $(ASSIGNMENT) --update; \
-	else \
-	  test -e "$(FROM)" || { echo "$(FROM) does not exist" >&2; exit 1; }; \
-	  $(AS_ROOT) rm -rf /tmp/asynclab-collect && $(AS_ROOT) mkdir -p /tmp/asynclab-collect && \
-	  docker cp "$(FROM)" $(LAB_ID):/tmp/asynclab-collect/ && \
-	  $(AS_ROOT) chown -R jovyan:jovyan /tmp/asynclab-collect && \
-	  $(IN_COURSE) python -m asynclab.classroom.collect "/tmp/asynclab-collect/$$(basename "$(FROM)")" \
-	    $(ASSIGNMENT) $(if $(FORCE),--force); \
-	  status=$$?; $(AS_ROOT) rm -rf /tmp/asynclab-collect; exit $$status; \
-	fi
+	$(COURSE_STEPS) collect $(ASSIGNMENT) $(if $(FROM),--from "$(FROM)") $(if $(FORCE),--force)
 
 # WORKERS=0 grades in the lab container: nothing to install on the host.
 autograde: $(if $(filter 0,$(WORKERS)),,$(VENV)/.host-installed) ## [instructor] Grade the submissions not graded yet, in parallel on private hosts (WORKERS=n, STUDENT="id ...", REGRADE=1)
@@ -219,12 +206,7 @@ else
 endif
 
 reference: ## [developer] Record the reference runs the feedback shows, from the solutions of ASSIGNMENT (NAMES="a b" for some)
-	$(NEED_LAB)
-	docker cp grader/source/$(ASSIGNMENT)/$(ASSIGNMENT).ipynb $(LAB_ID):/tmp/reference-source.ipynb
-	$(AS_ROOT) bash -c 'rm -rf /tmp/reference && chown jovyan /tmp/reference-source.ipynb'
-	$(COMPOSE) exec -T -u jovyan lab python -m asynclab.grading.reference /tmp/reference-source.ipynb $(NAMES) --out /tmp/reference
-	docker cp $(LAB_ID):/tmp/reference/. src/asynclab/data/reference/
-	@echo "wrote src/asynclab/data/reference/ (rebuild the lab image to use them: make lab)"
+	$(COURSE_STEPS) reference $(ASSIGNMENT) $(NAMES)
 
 feedback: ## [instructor] Make the feedback HTML (no hidden tests, no tracebacks), release it to the learners (Fetch Feedback) and copy it to grader/feedback/
 	$(NEED_LAB)

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-compose=${COMPOSE:-$(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)}
+. scripts/lib.sh
+compose=$(compose_command)
 py=${PYTHON:-python3}
 out=${1:-bundle}
 say() { printf '%s\n' "bundle: $*"; }

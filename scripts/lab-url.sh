@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # lab-url.sh: print JupyterLab's address with its token (environment first, then .env).
 set -euo pipefail
-from_env_file() { sed -n "s/^$1=//p" .env 2>/dev/null | tail -n 1; }
-bind=${LAB_BIND:-$(from_env_file LAB_BIND)}; bind=${bind:-127.0.0.1}
-port=${LAB_PORT:-$(from_env_file LAB_PORT)}; port=${port:-8888}
-token=${JUPYTER_TOKEN:-$(from_env_file JUPYTER_TOKEN)}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+bind=$(setting LAB_BIND 127.0.0.1)
+port=$(setting LAB_PORT 8888)
+token=$(setting JUPYTER_TOKEN)
 host=$bind; [ "$host" = 0.0.0.0 ] && host=$(hostname -f 2>/dev/null || echo localhost)
 echo
 if [ -n "$token" ]; then

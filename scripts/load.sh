@@ -7,7 +7,9 @@ set -euo pipefail
 dir=${1:-bundle}
 [ -d "$dir" ] && dir=$(cd "$dir" && pwd)
 cd "$(dirname "$0")/.."
-export COMPOSE=${COMPOSE:-$(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)}
+. scripts/lib.sh
+COMPOSE=$(compose_command)
+export COMPOSE
 say() { printf '%s\n' "load: $*"; }
 fail() { printf '%s\n' "load: $*" >&2; exit 1; }
 took() { echo "$((SECONDS - $1)) s"; }
@@ -61,7 +63,7 @@ if [ ! -f .env ]; then
   make --no-print-directory .env
   sed -i "s/^LAB_VERSION=.*/LAB_VERSION=$version/" .env
 fi
-env_version=$(sed -n 's/^LAB_VERSION=//p' .env | tail -n 1)
+env_version=$(env_file_value LAB_VERSION)
 if [ "$env_version" != "$version" ]; then
   say "note: .env selects LAB_VERSION=${env_version:-(none)}, this bundle holds $version: set LAB_VERSION=$version in .env so that make up uses it"
 fi

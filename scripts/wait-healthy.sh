@@ -3,7 +3,9 @@
 # With no services named, every long-running service of the project is waited for.
 set -euo pipefail
 timeout=${1:-300}; shift || true
-compose=${COMPOSE:-$(docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+compose=$(compose_command)
 deadline=$((SECONDS + timeout))
 while :; do
   ids=$($compose ps -q "$@" 2>/dev/null || true)

@@ -1,6 +1,5 @@
 import importlib.util
 import os
-from pathlib import Path
 
 import matplotlib
 
@@ -9,11 +8,9 @@ os.environ.setdefault("ASYNCLAB_KEEP_RUNS", "30")
 
 import pytest
 
-from .scheduling import SchedulerPlugin
+from .helpers.scheduling import SchedulerPlugin
 
-pytest.register_assert_rewrite("tests.trace_format")  # a helper module full of asserts
-
-PLAYBOOKS = Path(__file__).resolve().parent / "playbooks"  # the tests' playbooks, one file each
+pytest.register_assert_rewrite("tests.helpers.trace_format")  # a helper module full of asserts
 
 
 def pytest_configure(config):

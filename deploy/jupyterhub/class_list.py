@@ -27,6 +27,7 @@ from sqlalchemy import create_engine, inspect
 from sqlalchemy.orm import sessionmaker
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from asynclab import settings  # noqa: E402
 from people import UNIX_NAME  # noqa: E402 (beside this file)
 
 DB_URL = "sqlite:////srv/jupyterhub/jupyterhub.sqlite"
@@ -63,7 +64,7 @@ def account(session, name: str) -> tuple[str, str]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("csv", nargs="?", default="-", help="the class list (default: standard input)")
-    parser.add_argument("--db-url", default=os.environ.get("ASYNCLAB_HUB_DB_URL", DB_URL), help="the hub's database")
+    parser.add_argument("--db-url", default=settings.HUB_DB_URL.get() or DB_URL, help="the hub's database")
     args = parser.parse_args(argv)
     source = sys.stdin if args.csv == "-" else open(args.csv, newline="")  # noqa: SIM115
     with source:

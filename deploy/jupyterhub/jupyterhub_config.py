@@ -3,37 +3,32 @@
 # network (lab_spawner.py, people.py), and nbgrader's exchange shared as nbgrader designed it.
 # See README.md beside this file.
 #
-# The admin's settings come from the environment of the hub container:
-#   ASYNCLAB_HUB_ADMINS          instructors, comma-separated: JupyterHub admins, and the
-#                                only servers that hold the course's sources (solutions)
-#   ASYNCLAB_HUB_ADMIN_PASSWORD  the instructors' initial password (32 characters or more),
-#                                each changes it at /hub/change-password
-#   ASYNCLAB_HUB_AUTH            native (default): a password per person, sign-up with an
-#                                instructor's approval or accounts from a class list
-#                                (class_list.py); shared-password: one password for every
-#                                learner, for an ungraded workshop only
-#   ASYNCLAB_HUB_USERS           shared-password only: the learners allowed to log in
-#   ASYNCLAB_HUB_PASSWORD        shared-password only: the learners' password (8 characters or more)
-#   ASYNCLAB_HUB_PREFIX          first part of every container's, network's and volume's name (labhub)
-#   ASYNCLAB_HUB_NETWORK         Docker network of the hub and the lab servers (the prefix)
-#   ASYNCLAB_HUB_HOST            the hub container's name on that network (the prefix)
-#   ASYNCLAB_HUB_TARGETS_TIMEOUT seconds a person's targets may take to become healthy (240)
-#   ASYNCLAB_LAB_IMAGE, ASYNCLAB_TARGET_IMAGE   images (asynclab/lab:0.1.0, asynclab/target:0.1.0)
+# The admin's settings come from the environment of the hub container: the ASYNCLAB_HUB_*
+# variables and the images, ASYNCLAB_LAB_IMAGE and ASYNCLAB_TARGET_IMAGE. Each is declared,
+# with its default and what it does, in asynclab.settings (the hub's image has the package);
+# docs/settings.md lists them.
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from asynclab import settings as declared  # noqa: E402
 from lab_spawner import LabSpawner  # noqa: E402 (found beside this file)
 from people import UNIX_NAME  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by traitlets)
 
 
-def setting(name: str, default: str | None = None) -> str:
-    value = os.environ.get(name, "").strip() or default
+def setting(name: str, fallback: str | None = None) -> str:
+    """A declared setting's value as text: its default, else ``fallback``; a required one unset stops the hub."""
+    try:
+        value = declared.setting(name).get()
+    except declared.SettingError as exc:
+        raise SystemExit(f"jupyterhub_config.py: {exc.message}") from None
+    if value is None:
+        value = fallback
     if value is None:
         raise SystemExit(f"jupyterhub_config.py: set {name} in the hub's environment (see deploy/jupyterhub/README.md)")
-    return value
+    return str(value)
 
 
 def names(variable: str) -> set[str]:
@@ -41,7 +36,7 @@ def names(variable: str) -> set[str]:
 
 
 # Lab servers <prefix>-<user>, targets <prefix>-<user>-web1, ..., volumes <prefix>-<user>-home, ...
-PREFIX = setting("ASYNCLAB_HUB_PREFIX", "labhub")
+PREFIX = setting("ASYNCLAB_HUB_PREFIX")
 if not UNIX_NAME.match(PREFIX):
     raise SystemExit(f"jupyterhub_config.py: ASYNCLAB_HUB_PREFIX {PREFIX!r} is not a Docker-safe name")
 NETWORK = setting("ASYNCLAB_HUB_NETWORK", PREFIX)
@@ -71,7 +66,7 @@ c.Authenticator.admin_users = names("ASYNCLAB_HUB_ADMINS")
 bad = sorted(name for name in c.Authenticator.admin_users if not UNIX_NAME.match(name))
 if bad:
     raise SystemExit(f"jupyterhub_config.py: ASYNCLAB_HUB_ADMINS names {bad}, which cannot be Unix user names")
-AUTH = setting("ASYNCLAB_HUB_AUTH", "native")
+AUTH = setting("ASYNCLAB_HUB_AUTH")  # native unless the shared password is asked for
 if AUTH == "native":
     # A password per person; NativeAuthenticator approves who may log in, so every
     # authenticated name is allowed.
@@ -102,7 +97,7 @@ else:
 
 # ---- each learner's lab server ----------------------------------------------------------------
 c.JupyterHub.spawner_class = LabSpawner
-c.DockerSpawner.image = setting("ASYNCLAB_LAB_IMAGE", "asynclab/lab:0.1.0")
+c.DockerSpawner.image = setting("ASYNCLAB_LAB_IMAGE", declared.image("lab"))
 c.DockerSpawner.pull_policy = "never"  # the images are built here (`make lab`), not pulled
 # The image's entrypoint copies the course into the work volume, then runs this command.
 c.DockerSpawner.cmd = ["jupyterhub-singleuser"]
@@ -146,9 +141,9 @@ c.Spawner.start_timeout = 360
 c.Spawner.http_timeout = 300
 
 # ---- each learner's targets (lab_spawner.LabSpawner) ----------------------------------------------
-c.LabSpawner.target_image = setting("ASYNCLAB_TARGET_IMAGE", "asynclab/target:0.1.0")
+c.LabSpawner.target_image = setting("ASYNCLAB_TARGET_IMAGE", declared.image("target"))
 # The limits of each target are docker-compose.yml's (LAB_TARGET_MEM_LIMIT and LAB_TARGET_PIDS_LIMIT in the
 # hub's environment change them), unless c.LabSpawner.target_mem_limit / target_pids_limit are set here.
-c.LabSpawner.targets_timeout = float(setting("ASYNCLAB_HUB_TARGETS_TIMEOUT", "240"))
+c.LabSpawner.targets_timeout = float(setting("ASYNCLAB_HUB_TARGETS_TIMEOUT"))
 c.LabSpawner.exchange_volume = EXCHANGE_VOLUME
 c.LabSpawner.people_volume = f"{PREFIX}-people"

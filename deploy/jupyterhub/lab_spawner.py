@@ -15,8 +15,9 @@ import docker
 from docker.types import Mount
 from dockerspawner import DockerSpawner
 from jupyterhub import orm
-from traitlets import Float, Int, Unicode
+from traitlets import Float, Int, Unicode, default
 
+from asynclab import settings
 from learner_lab import LearnerLab
 from people import HOME, PEOPLE_DIR, Person, check_name, prepare_script
 
@@ -28,7 +29,7 @@ COURSE_SOURCES = "/opt/lab/course/grader/source"
 class LabSpawner(DockerSpawner):
     """A lab server per person, run as their own Unix user, with five SSH targets of their own."""
 
-    target_image = Unicode("asynclab/target:0.1.0", config=True, help="Image of the five SSH targets.")
+    target_image = Unicode(config=True, help="Image of the five SSH targets (default: the lab's version's).")
     target_mem_limit = Unicode(
         "",
         config=True,
@@ -40,13 +41,21 @@ class LabSpawner(DockerSpawner):
         config=True,
         help="Process limit of each target; 0: docker-compose.yml's, which is LAB_TARGET_PIDS_LIMIT or 512.",
     )
-    targets_timeout = Float(240, config=True, help="Seconds a learner's targets may take to become healthy.")
+    targets_timeout = Float(
+        settings.HUB_TARGETS_TIMEOUT.default,
+        config=True,
+        help="Seconds a learner's targets may take to become healthy.",
+    )
     exchange_volume = Unicode("labhub-exchange", config=True, help="Volume of nbgrader's shared exchange.")
     people_volume = Unicode(
         "labhub-people", config=True, help="Volume of the class's passwd and group files (read-only in servers)."
     )
 
     _sdk = None
+
+    @default("target_image")
+    def _target_image(self):
+        return settings.image("target")
 
     @property
     def sdk(self):
@@ -86,7 +95,7 @@ class LabSpawner(DockerSpawner):
         # The lab image's entrypoint copies the course's sources into the work volume of
         # instructors only; for the others they are also hidden under a tmpfs (mount_binds).
         env["LAB_ROLE"] = "instructor" if self.user.admin else "learner"
-        env["ASYNCLAB_HUB"] = "1"  # nbgrader's exchange as the hub shares it (grader/nbgrader_config.py)
+        env[settings.HUB.name] = "1"  # nbgrader's exchange as the hub shares it (grader/nbgrader_config.py)
         env.update(self.person.environment())
         return env
 

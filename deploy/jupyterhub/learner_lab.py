@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import docker
 
+from asynclab import settings
 from asynclab.inventory import LAB_HOSTS as TARGETS
 from asynclab.stack.cgroup_settings import (
     PROBE_COMMAND,
@@ -46,8 +47,8 @@ HERE = Path(__file__).resolve().parent
 def compose_file() -> Path:
     """docker-compose.yml: $ASYNCLAB_COMPOSE_FILE, the hub image's copy beside this file, or
     the repository's."""
-    if os.environ.get("ASYNCLAB_COMPOSE_FILE"):
-        return Path(os.environ["ASYNCLAB_COMPOSE_FILE"])
+    if settings.COMPOSE_FILE.is_set():
+        return settings.COMPOSE_FILE.get()
     beside = HERE / "docker-compose.yml"
     return beside if beside.exists() else HERE.parents[1] / "docker-compose.yml"
 
@@ -63,8 +64,8 @@ class LearnerLab:
     learner: str  # Docker-safe: lower-case letters, digits, '-', '_', '.'
     prefix: str = "labhub"
     client: Any = None  # docker.DockerClient; only create/wait/remove need it
-    lab_image: str = "asynclab/lab:0.1.0"
-    target_image: str = "asynclab/target:0.1.0"
+    lab_image: str = field(default_factory=lambda: settings.image("lab"))
+    target_image: str = field(default_factory=lambda: settings.image("target"))
     target_mem_limit: str = ""  # empty: docker-compose.yml's LAB_TARGET_MEM_LIMIT default
     target_pids_limit: int = 0  # 0: docker-compose.yml's LAB_TARGET_PIDS_LIMIT default
     key_owner: str = "1000:1000"  # uid:gid of the server that reads the private key

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import os
 import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from . import settings
 from .errors import UnknownHostPattern
 
 DATA = Path(str(resources.files("asynclab") / "data"))
@@ -31,7 +31,7 @@ def host_order(name: str):
 
 
 def in_lab_container() -> bool:
-    return os.environ.get("ASYNCLAB_IN_LAB") == "1"
+    return settings.IN_LAB.get()
 
 
 @dataclass

@@ -63,7 +63,8 @@ build() {
 start() {
   [ -f "$dir/disk.img" ] || build
   local port accel
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  # shellcheck source=scripts/lib.sh
+  port=$(. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/lib.sh" && free_port)
   # Software emulation unless VM_ACCEL=kvm: a /dev/kvm that opens may still hang a guest (it
   # does inside some VMs), and nothing tells that before the boot is under way.
   accel=${VM_ACCEL:-tcg}

@@ -22,7 +22,6 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import docker
 import requests
@@ -33,7 +32,8 @@ from asynclab.stack.cgroup_settings import target_image
 from asynclab.stack.host_set import free_port
 from asynclab.stack.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[2]
+from .paths import ROOT
+
 HUB_DIR = ROOT / "deploy" / "jupyterhub"
 ADMIN_PASSWORD = "an-instructors-initial-password-" + "x" * 8  # 40 characters
 

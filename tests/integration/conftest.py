@@ -8,13 +8,12 @@ own lab is never touched. Without it, the tests use the running stack that
 ASYNCLAB_PROJECT names (`make test-integration`), and start nothing.
 
 Files whose tests share a module-scoped fixture run on one worker; the others' tests are
-spread one by one (tests/scheduling.py)."""
+spread one by one (tests/helpers/scheduling.py)."""
 
 import os
 import subprocess
 import uuid
 import warnings
-from pathlib import Path
 
 import pytest
 
@@ -22,8 +21,8 @@ from asynclab.errors import LabNotRunning
 from asynclab.stack.containers import Stack
 from asynclab.stack.host_set import HostSet, HostSetError, free_port
 from asynclab.stack.waiting import wait_until
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 SUITE = os.environ.get("ASYNCLAB_SUITE")
 APT_STAND_IN = "https://releases.example.com/debian"  # images/lab/apt_stand_in.py
 

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from .browsing import (
+from tests.helpers.browsing import (
     SHOTS,
     chromium_browser,
     code_cell,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .browsing import (
+from tests.helpers.browsing import (
     SHOTS,
     chromium_browser,
     code_cell,
@@ -21,7 +21,8 @@ from .browsing import (
     notebook,
     open_notebook,
 )
-from .conftest import ROOT
+from tests.helpers.paths import ROOT
+
 from .test_labs import copy_tree
 
 ASSIGNMENT = "async-basics"

@@ -21,8 +21,7 @@ from asynclab import run_playbook
 from asynclab.errors import LabNotRunning
 from asynclab.stack.containers import Stack
 from asynclab.stack.host_set import compose_command, free_port
-
-from .conftest import ROOT
+from tests.helpers.paths import ROOT
 
 PROJECT = "asynclab-bundletest"
 TAG = "bundletest"

@@ -17,20 +17,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
+from asynclab import settings
 from asynclab.inventory import LAB_HOSTS
 from asynclab.stack.cgroup_settings import OVERRIDE, stack_env
+from asynclab.stack.host_set import free_port
+from tests.helpers.cgroup_parents import parents_left
+from tests.helpers.paths import PLAYBOOKS, ROOT
 
-from ..conftest import PLAYBOOKS
-from .cgroup_parents import parents_left
-
-ROOT = Path(__file__).resolve().parents[2]
 KIND = os.environ.get("ASYNCLAB_V2_ENGINE", "netns")
 ENGINE = ROOT / "tests" / "engines" / {"netns": "cgroup-v2-engine.sh", "vm": "cgroup-v2-vm.sh"}[KIND]
 #: The VM's disk is built once and kept (its images too); the namespace engine starts empty.
@@ -43,16 +42,9 @@ SLOWER = 1 if KIND == "netns" else 6
 pytestmark = pytest.mark.timeout(600 * SLOWER)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _images() -> list[str]:
-    env = (ROOT / ".env").read_text() if (ROOT / ".env").exists() else ""
-    version = next((line.split("=", 1)[1] for line in env.splitlines() if line.startswith("LAB_VERSION=")), "0.1.0")
-    return [f"asynclab/lab:{version or '0.1.0'}", f"asynclab/target:{version or '0.1.0'}"]
+    version = settings.env_file_value(ROOT / ".env", "LAB_VERSION") or settings.package_version()
+    return [settings.image("lab", version), settings.image("target", version)]
 
 
 class V2Stack:
@@ -60,7 +52,11 @@ class V2Stack:
         self.folder = folder
         self.engine_folder = engine_folder
         self.env = dict(
-            os.environ, DOCKER_HOST=host, COMPOSE_PROJECT_NAME=PROJECT, LAB_PORT=str(_free_port()), **stack_env(PROJECT)
+            os.environ,
+            DOCKER_HOST=host,
+            COMPOSE_PROJECT_NAME=PROJECT,
+            LAB_PORT=str(free_port()),
+            **stack_env(PROJECT, ROOT),
         )
         self.env.pop("COMPOSE_FILE", None)
         self.compose = [

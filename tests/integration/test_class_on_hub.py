@@ -16,19 +16,18 @@ import json
 import re
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import docker
 import pytest
 
+from asynclab import settings
 from asynclab.stack.waiting import wait_until
+from tests.helpers.browsing import SHOTS, chromium_browser
 from tests.helpers.hub import ADMIN_PASSWORD, HUB_DIR, HubStack, Person, SpawnFailed
-
-from .browsing import SHOTS, chromium_browser
+from tests.helpers.paths import ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
-ROOT = Path(__file__).resolve().parents[2]
 COURSE, ASSIGNMENT = "async-lab", "async-basics"
 HOSTS = ("web1", "web2", "web3", "db1", "app1", "releases")
 EXCHANGE = "/srv/nbgrader/exchange/async-lab"
@@ -106,7 +105,8 @@ def test_each_person_logs_in_with_their_own_password_only(hub, accounts):
     with pytest.raises(PermissionError):
         Person(hub, "ann", "not-the-password")
     config = (HUB_DIR / "jupyterhub_config.py").read_text()
-    assert 'setting("ASYNCLAB_HUB_AUTH", "native")' in config  # the shared password only on request
+    assert 'AUTH = setting("ASYNCLAB_HUB_AUTH")' in config  # the shared password only on request
+    assert settings.HUB_AUTH.default == "native"
 
 
 def test_a_sign_up_under_a_name_that_cannot_be_a_unix_user_says_why(hub):

@@ -22,9 +22,9 @@ from asynclab.errors import PlaybookFailed
 from asynclab.grading import EXERCISES
 from asynclab.inventory import LAB_HOSTS
 from asynclab.stack.waiting import wait_until
+from tests.helpers.paths import PLAYBOOKS, ROOT
 
-from ..conftest import PLAYBOOKS
-from .conftest import ROOT, make
+from .conftest import make
 
 CELLS_SEEN = ROOT / "test-artifacts" / "fault-cells.json"  # what each cell showed, and its time
 PING_ALL = "- hosts: all\n  gather_facts: false\n  tasks:\n    - ping:\n"

@@ -1,16 +1,15 @@
 """Answers that read Ansible's indirections, or hide a cause behind a symptom, get the
 verdict Ansible's run gives them and feedback that names the cause: each case of
-grading_cases/causes.yml (one right and one wrong answer of each kind) runs for real on
-the lab's hosts and is graded as a learner's answer is."""
-
-from pathlib import Path
+tests/fixtures/grading_cases/causes.yml (one right and one wrong answer of each kind) runs
+for real on the lab's hosts and is graded as a learner's answer is."""
 
 import pytest
 import yaml
 
 from asynclab.grading import EXERCISES, check, run_exercise
+from tests.helpers.paths import GRADING_CASES
 
-CASES = yaml.safe_load((Path(__file__).parent / "grading_cases" / "causes.yml").read_text())
+CASES = yaml.safe_load((GRADING_CASES / "causes.yml").read_text())
 
 
 def words(value) -> list[str]:

@@ -1,12 +1,12 @@
 """The instructor's workflow on a temporary copy of the course, with the real nbgrader CLI
 inside the lab container, driven by the make targets: release, collect, autograde,
 feedback, grades. Four submissions: the solution (full marks), the blank release (0, "not
-answered yet"), one with the typical mistakes of grading_cases/mistakes.yml (each loses
-exactly its points, with its message) and one that is not a notebook (reported, and it
-does not stop the others). `make autograde` grades them in parallel, each worker on its
-own private hosts; the lab's own hosts are left alone. `make report` then counts the class's
-mistakes (a fault of the lab is counted apart in tests/unit/test_class_report.py: here every
-worker's hosts answer)."""
+answered yet"), one with the typical mistakes of tests/fixtures/grading_cases/mistakes.yml
+(each loses exactly its points, with its message) and one that is not a notebook (reported,
+and it does not stop the others). `make autograde` grades them in parallel, each worker on
+its own private hosts; the lab's own hosts are left alone. `make report` then counts the
+class's mistakes (a fault of the lab is counted apart in
+tests/by_image/lab/units/classroom/test_report.py: here every worker's hosts answer)."""
 
 import csv
 import io
@@ -22,8 +22,7 @@ import pytest
 import yaml
 
 from asynclab.grading import EXERCISES
-
-from .conftest import ROOT
+from tests.helpers.paths import GRADING_CASES, ROOT
 
 # The graded course is one long real pipeline, made once for the module (release, collect,
 # autograde on two workers, feedback, export: about 500 s on 2 cores): the suite's 600 s
@@ -34,7 +33,7 @@ HOSTS = ("web1", "web2", "web3", "db1", "app1")
 
 ASSIGNMENT = "async-basics"
 SOURCE = ROOT / "grader" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
-CASES = yaml.safe_load((Path(__file__).parent / "grading_cases" / "mistakes.yml").read_text())
+CASES = yaml.safe_load((GRADING_CASES / "mistakes.yml").read_text())
 HIDDEN_TEXT = (
     "BEGIN HIDDEN TESTS",
     'check("',

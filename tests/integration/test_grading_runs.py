@@ -8,8 +8,7 @@ import pytest
 
 from asynclab.errors import LabEnvironmentError
 from asynclab.grading import ANSWERS, EXERCISES, check, run_exercise
-
-from ..conftest import PLAYBOOKS
+from tests.helpers.paths import PLAYBOOKS
 
 RUNAWAY = """
 - hosts: web2

@@ -8,7 +8,9 @@ from pathlib import Path
 import docker
 import pytest
 
-HUB = Path(__file__).resolve().parents[2] / "deploy" / "jupyterhub"
+from tests.helpers.paths import ROOT
+
+HUB = ROOT / "deploy" / "jupyterhub"
 LEARNER = "ci-learner"  # JupyterHub would escape a real user 'ci-learner' to 'ci-2dlearner'
 INOTIFY_PER_TARGET = 6  # systemd takes 5 inotify instances, dbus 1
 

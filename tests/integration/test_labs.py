@@ -8,8 +8,7 @@ import pytest
 
 from asynclab.run.records import parse_time
 from asynclab.stack.waiting import wait_until
-
-from .conftest import ROOT
+from tests.helpers.paths import ROOT
 
 LAB = ROOT / "labs"
 

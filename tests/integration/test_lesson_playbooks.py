@@ -7,7 +7,8 @@ the playbooks) so that the lesson's long `poll`/`delay` values are the only wait
 
 import pytest
 
-from .conftest import ROOT
+from tests.helpers.paths import ROOT
+
 from .test_labs import copy_tree
 
 LESSON = ROOT / "labs" / "lesson"

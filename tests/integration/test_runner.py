@@ -15,9 +15,8 @@ from asynclab.errors import LabNotRunning, UnknownHostPattern
 from asynclab.run.runner import runs_dir
 from asynclab.stack.containers import Stack
 from asynclab.stack.waiting import wait_until
-
-from ..conftest import PLAYBOOKS
-from ..trace_format import spans as trace_spans, validate as validate_trace
+from tests.helpers.paths import PLAYBOOKS
+from tests.helpers.trace_format import spans as trace_spans, validate as validate_trace
 
 LONG_POLL = """
 - hosts: web1
@@ -96,11 +95,10 @@ def test_each_run_has_a_fresh_private_data_dir_and_old_ones_are_rotated(lab, lab
     """The runner's data dirs live where Ansible runs: in the lab container."""
     script = textwrap.dedent("""
         import os, tempfile
-        import asynclab.run.runner as runner
         from asynclab import run_playbook
         runs = tempfile.mkdtemp()
         os.environ["ASYNCLAB_RUNS_DIR"] = runs
-        runner.KEEP_RUNS = 3
+        os.environ["ASYNCLAB_KEEP_RUNS"] = "3"  # read at each run
         dirs = []
         for _ in range(5):
             run = run_playbook("- hosts: db1\\n  gather_facts: false\\n  tasks:\\n    - ping:\\n", progress="none")

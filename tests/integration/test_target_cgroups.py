@@ -10,9 +10,10 @@ from asynclab.inventory import LAB_HOSTS
 from asynclab.stack.cgroup_settings import clean, stack_env, stack_files, target_image
 from asynclab.stack.host_set import compose_command
 from asynclab.stack.waiting import wait_until
+from tests.helpers.cgroup_parents import parents_left
+from tests.helpers.paths import ROOT
 
-from .cgroup_parents import parents_left
-from .conftest import ROOT, make
+from .conftest import make
 
 
 def _cgroup_of(lab, host: str) -> dict[str, str]:
@@ -70,7 +71,7 @@ def test_make_down_removes_the_cgroup_parents_its_targets_left(lab):
     it; `make down` does, for its own project only."""
     project = "asynclab-parenttest"
     image = target_image(ROOT)
-    env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT="0", **stack_env(project))
+    env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT="0", **stack_env(project, ROOT))
     env.pop("COMPOSE_FILE", None)
     compose = [*compose_command(), *stack_files(ROOT), "-p", project]
     subprocess.run(

@@ -9,8 +9,8 @@ import shlex
 
 import pytest
 
-from ..conftest import PLAYBOOKS
-from .conftest import ROOT
+from tests.helpers.paths import PLAYBOOKS, ROOT
+
 from .test_labs import copy_tree
 
 ASSIGNMENT = "async-basics"

@@ -1,25 +1,24 @@
-"""Unit tests: no stack needed. Those marked ``needs_ansible`` read or run Ansible itself,
-which only the lab image has (the host's Python may be older than ansible-core allows):
-`make test-unit` runs them there, in a container of that image, and deselects them here."""
+"""Unit tests of the host: no stack needed, and no Ansible (the host's Python may be older
+than ansible-core allows). The unit tests that read or run Ansible itself live in
+tests/by_image/lab/units/, which `make test-unit` runs in a container of the lab image: a
+test marked ``needs_ansible`` here is in the wrong folder, and fails saying so."""
 
-import importlib.util
 import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.helpers.paths import ROOT
+
+HERE = Path(__file__).resolve().parent
 
 
-def pytest_collection_modifyitems(config, items):
-    if importlib.util.find_spec("ansible") is not None:
-        return
-    kept, dropped = [], []
-    for item in items:
-        (dropped if item.get_closest_marker("needs_ansible") else kept).append(item)
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = kept
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if item.path.is_relative_to(HERE) and item.get_closest_marker("needs_ansible"):
+        pytest.fail(
+            "this test needs Ansible: move it to tests/by_image/lab/units/ (the lab image runs it)", pytrace=False
+        )
 
 
 @pytest.fixture(scope="session")

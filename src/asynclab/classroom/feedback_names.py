@@ -14,6 +14,8 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, Unicode
 
 HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.M)
+#: The part of an exercise's heading that is not its name: its points, "(3 points)".
+POINTS_IN_HEADING = r"\s*\(\d+(?:\.\d+)?\s+points?\)\s*$"
 KEY = "asynclab"
 
 
@@ -31,7 +33,7 @@ class NameExercises(Preprocessor):
     enabled = Bool(True).tag(config=True)
 
     drop_pattern = Unicode(
-        r"\s*\(\d+(?:\.\d+)?\s+points?\)\s*$",
+        POINTS_IN_HEADING,
         help="Regular expression of the part of a heading that is not the exercise's name",
     ).tag(config=True)
 

@@ -35,13 +35,12 @@ from nbgrader import utils
 from nbgrader.validator import Validator
 from traitlets import List, Unicode
 
-from .feedback_names import heading_of
+from .feedback_names import POINTS_IN_HEADING, heading_of
 
 CHECK_LINE = re.compile(r"^%self_check ([\w-]+)(.*)$", re.M)
 SCORE = re.compile(r"(\d+(?:\.\d+)?) of (\d+(?:\.\d+)?) points")
 #: How the self-check says that an answer is not given (asynclab.grading.grade).
 UNANSWERED = ("Not answered yet", "No run of this exercise")
-POINTS_IN_HEADING = r"\s*\(\d+(?:\.\d+)?\s+points?\)\s*$"
 DIALOG_CSS = (
     "#validation-message.validation-failed > div:first-child:not(.jp-RenderedText) { display: none; }\n"
     "#validation-message pre { white-space: pre-wrap; overflow-wrap: break-word; word-break: normal; }"

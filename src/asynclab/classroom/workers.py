@@ -12,10 +12,10 @@ exec``; nothing is written on this machine. Host side only (needs the Docker CLI
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
+from .. import settings
 from ..inventory import LAB_HOSTS
 from ..stack.host_set import START_TIMEOUT, HostSet, HostSetError
 from .outcome import NOT_GRADED, Outcome, outcomes_from_json
@@ -25,7 +25,7 @@ HOSTS = TARGETS[:5]  # the ones the exercises run on, checked with lab-health be
 COURSE = "/home/jovyan/grading"  # in the worker's grader container
 #: Settings of this machine's environment that a worker's grading sees too (make bench's
 #: "before" run sets the first).
-PASSED_ON = ("ASYNCLAB_LAB_COMMANDS",)
+PASSED_ON = (settings.LAB_COMMANDS,)
 
 
 class WorkerError(Exception):
@@ -97,7 +97,7 @@ class Worker:
         ``.imported`` folder; the flag says whether they did."""
         copy_between(lab, course_in_lab, [f"submitted/{student}/{assignment}"], self.grader, COURSE)
         report = f"/tmp/outcome-{student}.json"
-        passed_on = [f"{k}={os.environ[k]}" for k in PASSED_ON if k in os.environ]
+        passed_on = [f"{s.name}={s.raw()}" for s in PASSED_ON if s.is_set()]
         subprocess.run(
             [
                 "docker",

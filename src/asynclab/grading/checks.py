@@ -127,7 +127,7 @@ def describe_poll(task: Task) -> str:
 
 
 # What the feedback suggests: Ansible as it is written, each snippet valid as it stands
-# (tests/unit/test_grading_advice.py templates every one with Ansible's own Templar).
+# (tests/by_image/lab/units/grading/test_advice.py templates every one with Ansible's own Templar).
 
 
 def wait_one(register: str) -> str:

@@ -25,18 +25,25 @@ WATCHED_FILES = ("/var/log/operation_failure.log", "/var/log/backup.log")
 # A shell script, no Python started on the target: grading costs the hosts little CPU, and
 # several classes can be graded side by side. It reads its script from stdin (`sh -s`): no
 # command in it may read stdin.
-PROBE_SCRIPT = f"""
-cd /
-waited=0
+
+
+def wait_loop(present: str, step: float) -> str:
+    """Shell that waits, at most $LAB_WAIT_TENTHS tenths of a second, checking every ``step``
+    seconds, until the test ``present`` (of ``$w``) holds for every name in $LAB_WAIT_FOR."""
+    return f"""waited=0
 while [ -n "$LAB_WAIT_FOR" ] && [ "$waited" -lt "$LAB_WAIT_TENTHS" ]; do
   missing=0
-  for w in $LAB_WAIT_FOR; do
-    [ -f "{RESULTS}/$w.done" ] || [ -f "{RESULTS}/$w.failed" ] || missing=1
-  done
+  for w in $LAB_WAIT_FOR; do {present} || missing=1; done
   [ "$missing" = 0 ] && break
-  sleep 0.5; waited=$((waited + 5))
+  sleep {step:g}; waited=$((waited + {round(step * 10)}))
 done
-for f in {RESULTS}/* {" ".join(WATCHED_FILES)}; do
+"""
+
+
+FINISHED = f'{{ [ -f "{RESULTS}/$w.done" ] || [ -f "{RESULTS}/$w.failed" ]; }}'
+PROBE_SCRIPT = f"""
+cd /
+{wait_loop(FINISHED, 0.5)}for f in {RESULTS}/* {" ".join(WATCHED_FILES)}; do
   [ -f "$f" ] && {{ echo "== $f"; head -c 2000 "$f"; echo; }}
 done
 if [ "$(hostname)" = db1 ]; then
@@ -156,15 +163,8 @@ def prepare(workloads: dict[str, list[Workload]], hosts=LAB_HOSTS) -> None:
 # The lab's defaults again after an exercise's run: its workload settings go, once the jobs
 # that read them have started (a workload reads its settings when it starts, and writes its
 # log then). A hang or a failure set for the exercise never reaches a later run.
-RESTORE_SCRIPT = """
-waited=0
-while [ -n "$LAB_WAIT_FOR" ] && [ "$waited" -lt "$LAB_WAIT_TENTHS" ]; do
-  missing=0
-  for w in $LAB_WAIT_FOR; do [ -f "/var/log/lab/$w.log" ] || missing=1; done
-  [ "$missing" = 0 ] && break
-  sleep 0.1; waited=$((waited + 1))
-done
-rm -rf /etc/lab/workload.d
+RESTORE_SCRIPT = f"""
+{wait_loop('[ -f "/var/log/lab/$w.log" ]', 0.1)}rm -rf /etc/lab/workload.d
 """
 
 

@@ -6,7 +6,7 @@ A failed check passes ``mistake=<id>`` to :func:`asynclab.grading.checks.failed`
 is what the learner wrote (poll > 0 on a launch); a *symptom* is what a run showed without
 naming its cause (a job left no result). An exercise's mistakes are its failed checks'
 causes, or its symptoms when no check named a cause: a mistake that breaks three checks
-counts once. tests/unit/test_mistakes.py checks that every id the checks use is here and
+counts once. tests/unit/grading/test_mistakes.py checks that every id the checks use is here and
 that every lesson section is a heading of that lesson.
 """
 

@@ -7,7 +7,7 @@ time scale: where did my play wait that the reference did not?
 records them: it runs the solutions on the lab's hosts. Each file
 data/reference/<name>.jsonl starts with a line naming the exercise and the sha256 of the
 solution it ran, then the run's events, trimmed of what no timeline reads (stdout,
-addresses). tests/unit/test_reference.py fails when a solution has changed since.
+addresses). tests/unit/grading/test_reference.py fails when a solution has changed since.
 """
 
 from __future__ import annotations

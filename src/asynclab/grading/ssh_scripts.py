@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from .. import settings
 from ..errors import LabEnvironmentError, LabError
 
 #: OpenSSH's code for "could not connect" (a script of the lab's never exits with it).
@@ -221,7 +222,7 @@ def run_scripts(scripts: dict[str, str], timeout: float) -> dict[str, Reply]:
     from ..inventory import in_lab_container
     from ..run.runner import ansible_installed
 
-    if os.environ.get("ASYNCLAB_LAB_COMMANDS") == "playbook":
+    if settings.LAB_COMMANDS.get() == "playbook":
         return run_as_playbook(scripts, timeout)
     if in_lab_container() or ansible_installed():
         return run_here(scripts, timeout)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..run.playbook_input import walk_tasks
+
 #: Task keywords, as opposed to the one key that names the action.
 TASK_KEYWORDS = {
     "name",
@@ -240,24 +242,7 @@ def as_bool(value) -> bool:
 
 def tasks_of(plays) -> list[Task]:
     """Every task of every play, blocks flattened, in the order Ansible would meet them."""
-    out: list[Task] = []
-
-    def walk(items, play, path):
-        for item in items or []:
-            if not isinstance(item, dict):
-                continue
-            if "block" in item:
-                for part in ("block", "rescue", "always"):
-                    walk(item.get(part), play, [*path, (item, part)])
-                continue
-            out.append(Task(item, play, path, len(out)))
-
-    for play in plays or []:
-        if not isinstance(play, dict):
-            continue
-        for part in ("pre_tasks", "tasks", "post_tasks"):
-            walk(play.get(part), play, [])
-    return out
+    return [Task(item, play, path, index) for index, (item, play, path) in enumerate(walk_tasks(plays))]
 
 
 def launches_of(tasks: list[Task], script: str) -> list[Task]:

@@ -121,3 +121,28 @@ def host_patterns(plays: list[dict]) -> list[str]:
         else:
             patterns.append(str(hosts))
     return patterns
+
+
+#: The sections of a play that hold its tasks, in the order Ansible runs them.
+TASK_SECTIONS = ("pre_tasks", "tasks", "post_tasks")
+
+
+def walk_tasks(plays, sections: tuple[str, ...] = TASK_SECTIONS):
+    """Every task of the plays as written, blocks flattened, in the order Ansible meets them:
+    ``(task, play, path)``, where path lists the enclosing blocks, outermost first, each with
+    the section the task is in (block, rescue or always)."""
+
+    def walk(items, play, path):
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict):
+                continue
+            if "block" in item:
+                for part in ("block", "rescue", "always"):
+                    yield from walk(item.get(part), play, [*path, (item, part)])
+                continue
+            yield item, play, path
+
+    for play in plays if isinstance(plays, list) else []:
+        if isinstance(play, dict):
+            for section in sections:
+                yield from walk(play.get(section), play, [])

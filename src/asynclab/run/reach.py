@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import os
 
+from .. import settings
 from ..inventory import Route, in_lab_container
 
 
 def lab_route() -> Route:
     """The target as seen from here: the lab container, or the host via Docker."""
-    override = os.environ.get("ASYNCLAB_INVENTORY")
+    override = settings.INVENTORY.get()
     if override:
-        return Route(inventory=[override], where="custom")
+        return Route(inventory=[str(override)], where="custom")
     if in_lab_container():
         inventory = os.environ.get("ANSIBLE_INVENTORY", "/etc/ansible/hosts")
         return Route(inventory=[inventory], where="lab")

@@ -7,23 +7,13 @@ mistake with it, so the run says how many checks were made, over how long, and w
 
 from __future__ import annotations
 
+from .playbook_input import TASK_SECTIONS, walk_tasks
 from .records import TaskRun
 
 #: Ansible's delay between retries when a task sets none.
 DEFAULT_DELAY = 5.0
-SECTIONS = ("pre_tasks", "tasks", "post_tasks", "handlers", "block", "rescue", "always")
-
-
-def _tasks(items):
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        nested = [item.get(key) for key in ("block", "rescue", "always") if isinstance(item.get(key), list)]
-        if nested:
-            for section in nested:
-                yield from _tasks(section)
-        else:
-            yield item
+#: Where a task that retries can be: a play's tasks, and its handlers.
+SECTIONS = (*TASK_SECTIONS, "handlers")
 
 
 def written_task(playbook_text: str, task: TaskRun) -> dict:
@@ -34,11 +24,7 @@ def written_task(playbook_text: str, task: TaskRun) -> dict:
         plays = yaml.safe_load(playbook_text or "")
     except yaml.YAMLError:
         return {}
-    found = []
-    for play in plays if isinstance(plays, list) else []:
-        if isinstance(play, dict):
-            for key in SECTIONS[:4]:
-                found += list(_tasks(play.get(key)))
+    found = [item for item, _play, _path in walk_tasks(plays, SECTIONS)]
     named = [t for t in found if str(t.get("name", "")) == task.task]
     return (named or [t for t in found if "until" in t] or [{}])[0]
 

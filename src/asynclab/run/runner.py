@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import settings
 from ..errors import RunCancelled
 from ..inventory import Route, in_lab_container
 from ..view.progress import ProgressView
@@ -39,8 +40,6 @@ from .playbook_input import host_patterns, load_playbook
 from .reach import lab_route
 from .result import EventFolder, RunResult
 
-DEFAULT_TIMEOUT = float(os.environ.get("ASYNCLAB_TIMEOUT", "300"))
-KEEP_RUNS = int(os.environ.get("ASYNCLAB_KEEP_RUNS", "30"))
 # A task that prints megabytes must not fill the kernel's memory or the disk: the text of
 # one event and the run's whole output are kept up to these many characters.
 MAX_EVENT_TEXT = 20_000
@@ -84,9 +83,9 @@ def _bounded_stdout(artifact_dir: str) -> str:
 
 
 def runs_dir() -> Path:
-    base = os.environ.get("ASYNCLAB_RUNS_DIR")
+    base = settings.RUNS_DIR.get()
     if base:
-        return Path(base)
+        return base
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache"))
     return cache / "asynclab" / "runs"
 
@@ -95,7 +94,7 @@ def runs_dir() -> Path:
 class RunConfig:
     """How to run: limits, variables and the view. Every field has a lab-friendly default."""
 
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float = field(default_factory=settings.TIMEOUT.get)  # ASYNCLAB_TIMEOUT when made
     extravars: dict = field(default_factory=dict)
     forks: int | None = None
     limit: str | None = None
@@ -130,7 +129,7 @@ def _rotate(folder: Path, keep: int) -> None:
 def _prepare_dir(playbook_text: str) -> Path:
     base = runs_dir()
     base.mkdir(parents=True, exist_ok=True)
-    _rotate(base, KEEP_RUNS - 1)
+    _rotate(base, settings.KEEP_RUNS.get() - 1)
     pdd = Path(tempfile.mkdtemp(prefix=time.strftime("%Y%m%d-%H%M%S-"), dir=base))
     (pdd / "project").mkdir()
     (pdd / "project" / "playbook.yml").write_text(playbook_text)
@@ -155,7 +154,7 @@ def run_playbook(source, route: Route | None = None, config: RunConfig | None = 
     if (
         not ansible_installed()
         and not in_lab_container()
-        and not os.environ.get("ASYNCLAB_INVENTORY")
+        and not settings.INVENTORY.is_set()
         and (route is None or route.where == "host")
     ):
         from ..remote.client import run_in_lab

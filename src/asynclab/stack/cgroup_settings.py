@@ -238,19 +238,11 @@ def clean(project: str, image: str, engine: Engine | None = None) -> list[str]:
 
 
 def target_image(root: Path) -> str:
-    """The targets' image as compose names it: asynclab/target:${LAB_VERSION} (environment, then .env)."""
-    version = os.environ.get("LAB_VERSION", "")
-    env_file = root / ".env"
-    if not version and env_file.exists():
-        version = next(
-            (
-                line.split("=", 1)[1].strip()
-                for line in env_file.read_text().splitlines()
-                if line.startswith("LAB_VERSION=")
-            ),
-            "",
-        )
-    return f"asynclab/target:{version or '0.1.0'}"
+    """The targets' image as compose names it: asynclab/target:${LAB_VERSION} (environment, then
+    .env, else the lab's version: asynclab.settings.lab_version)."""
+    from ..settings import image, lab_version  # as a module of the package (not when run as a script)
+
+    return image("target", lab_version(root))
 
 
 def stack_files(root: Path) -> list[str]:
@@ -262,9 +254,15 @@ def stack_files(root: Path) -> list[str]:
     return files
 
 
-def stack_env(project: str) -> dict[str, str]:
-    """What compose needs in its environment to start ``project``'s targets."""
-    return {NAME_VARIABLE: cgroup_name(project)}
+def stack_env(project: str, root: Path | None = None) -> dict[str, str]:
+    """What compose needs in its environment to start ``project``'s targets; with ``root``
+    (the repository), LAB_VERSION too, as the Makefile gives it to compose."""
+    env = {NAME_VARIABLE: cgroup_name(project)}
+    if root is not None:
+        from ..settings import lab_version
+
+        env["LAB_VERSION"] = lab_version(root)
+    return env
 
 
 def main(argv=None) -> int:

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import yaml
 
-VARIABLE = re.compile(r"\$\{(\w+)(?::?-([^}]*))?\}")
+from ..settings import package_version
+
+VARIABLE = re.compile(r"\$\{(\w+)(?::?([-?])([^}]*))?\}")
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(ns|us|ms|s|m|h)")
 NANOSECONDS = {"ns": 1, "us": 10**3, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
 SDK_KEYS = {
@@ -38,10 +40,18 @@ class ComposeSpecError(ValueError):
     """docker-compose.yml has a setting this translation does not know."""
 
 
+def _variable(found: re.Match, env) -> str:
+    name, how, word = found.groups()
+    value = env.get(name)
+    if not value and how == "?":
+        raise ComposeSpecError(f"docker-compose.yml needs {name}: {word}")
+    return value or (word if how == "-" else "") or ""
+
+
 def interpolate(value, env):
-    """Compose's ${VAR}, ${VAR:-default} and ${VAR-default} in every string of value."""
+    """Compose's ${VAR}, ${VAR:-default}, ${VAR-default} and ${VAR:?error} in every string of value."""
     if isinstance(value, str):
-        return VARIABLE.sub(lambda m: env.get(m.group(1)) or (m.group(2) or ""), value)
+        return VARIABLE.sub(lambda m: _variable(m, env), value)
     if isinstance(value, list):
         return [interpolate(v, env) for v in value]
     if isinstance(value, dict):
@@ -50,9 +60,13 @@ def interpolate(value, env):
 
 
 def services(path: Path, env=None) -> dict[str, dict]:
-    """The services of a compose file, with its anchors merged and its variables filled in."""
+    """The services of a compose file, with its anchors merged and its variables filled in.
+    LAB_VERSION, when ``env`` has none, is the lab's version, as the Makefile gives it to compose."""
     document = yaml.safe_load(Path(path).read_text())
-    return interpolate(document.get("services", {}), os.environ if env is None else env)
+    env = os.environ if env is None else env
+    if not env.get("LAB_VERSION"):
+        env = {**env, "LAB_VERSION": package_version()}
+    return interpolate(document.get("services", {}), env)
 
 
 def duration_ns(text) -> int:

@@ -13,6 +13,7 @@ import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import settings
 from ..errors import HostControlUnavailable, LabError, LabNotRunning
 from ..inventory import ANSIBLE_CFG, GROUPS_FILE, LAB_HOSTS as TARGETS, Route, in_lab_container
 from .waiting import wait_until
@@ -81,7 +82,7 @@ class Stack:
     def find(cls, project: str | None = None) -> Stack:
         """The lab's compose project: the one given, $ASYNCLAB_PROJECT, or the only one running."""
         client = _docker_client()
-        project = project or os.environ.get("ASYNCLAB_PROJECT") or os.environ.get("COMPOSE_PROJECT_NAME")
+        project = project or settings.PROJECT.get() or os.environ.get("COMPOSE_PROJECT_NAME")
         # The list call alone (no inspect of each container): a container that another
         # project removes meanwhile cannot make this fail.
         containers = client.api.containers(all=True, filters={"label": f"{ROLE_LABEL}=target"})
@@ -93,7 +94,8 @@ class Stack:
         if not projects:
             raise LabNotRunning("no lab containers found")
         if len(projects) > 1:
-            raise LabError(f"several labs are running ({', '.join(projects)}): set ASYNCLAB_PROJECT to the one to use")
+            running = ", ".join(projects)
+            raise LabError(f"several labs are running ({running}): set {settings.PROJECT.name} to the one to use")
         return cls(projects[0], client)
 
     def _containers(self, role: str | None = None):

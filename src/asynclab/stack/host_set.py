@@ -67,7 +67,7 @@ class HostSet:
         self.port = port or free_port()
         extra = [arg for path in files for arg in ("-f", str(path))]
         self.compose = [*(compose or compose_command()), *stack_files(root), *extra, "-p", project]
-        self.env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT=str(self.port), **stack_env(project))
+        self.env = dict(os.environ, COMPOSE_PROJECT_NAME=project, LAB_PORT=str(self.port), **stack_env(project, root))
         self.env.pop("COMPOSE_FILE", None)  # the files are given with -f
         self._lab: Stack | None = None
         self.not_ready: dict[str, str] = {}
