@@ -49,8 +49,8 @@ class LabNotReady(RuntimeError):
 def compose_file() -> Path:
     """docker-compose.yml: $ASYNCLAB_COMPOSE_FILE, the hub image's copy beside this file, or
     the repository's."""
-    if os.environ.get("ASYNCLAB_COMPOSE_FILE"):
-        return Path(os.environ["ASYNCLAB_COMPOSE_FILE"])
+    if (named := settings.COMPOSE_FILE.get()) is not None:
+        return Path(named)
     beside = HERE / "docker-compose.yml"
     return beside if beside.exists() else HERE.parents[1] / "docker-compose.yml"
 
