@@ -111,7 +111,9 @@ def test_a_frozen_host_is_reported_unreachable_instead_of_holding_the_run(lab):
         web3.pause()
         paused = time.monotonic()
         wait_until(finished.is_set, 150, 0.5, what="the run to end")
-        assert time.monotonic() - paused < 40
+        # SSH's keepalives (5 s x 3, the lab's ansible.cfg) end it in some 15 s; without them
+        # it would hold until its 150 s limit. The margin is wide for a busy machine.
+        assert time.monotonic() - paused < 100
     finally:
         web3.reload()
         if web3.status == "paused":

@@ -31,7 +31,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[3]
+from tests.helpers.paths import ROOT
 
 SUFFIXES = {".py", ".md", ".ipynb", ".yml", ".yaml", ".sh", ".toml", ".cfg", ".ini", ".j2", ".json", ".jsonl", ".ts"}
 ROOT_NAMES = {"Makefile", "Dockerfile", "LICENSE", ".env.example"}
@@ -40,6 +40,7 @@ NOT_IN_A_PATH = ("://", ":", "*", "?", "[", "]", "{", "}", "<", ">", "…", "...
 # Written by the lab, a make target or a test, never tracked: named by the docs all the same.
 MADE_AT_RUN_TIME = (
     "docker-compose.cgroup.yml",  # make config
+    "bench/results.json",  # make bench
     "grader/report/",  # make report
     "grader/feedback/",  # make feedback
     "grader/grades.csv",  # make grades

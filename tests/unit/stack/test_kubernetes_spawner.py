@@ -18,7 +18,6 @@ import asyncio
 import copy
 import json
 import sys
-from pathlib import Path
 from types import SimpleNamespace
 
 import kubernetes_validate
@@ -31,8 +30,8 @@ from kubespawner import KubeSpawner
 
 from asynclab import settings
 from asynclab.stack import kubernetes_spec as ks
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 TRANSCRIPT = ROOT / "tests" / "fixtures" / "kubernetes" / "start-stop.json"
 MODELS = {"pod": "V1Pod", "service": "V1Service", "secret": "V1Secret", "network_policy": "V1NetworkPolicy"}
 API_VERSIONS = {"pod": "v1", "service": "v1", "secret": "v1", "network_policy": "networking.k8s.io/v1"}

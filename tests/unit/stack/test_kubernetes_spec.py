@@ -20,8 +20,8 @@ from traitlets import TraitError
 from asynclab import settings
 from asynclab.stack import kubernetes_spec as ks
 from asynclab.stack.compose_spec import ComposeSpecError, memory_bytes, sdk_settings, services
+from tests.helpers.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[3]
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "kubernetes"
 VERSIONS = ("1.33", "1.37")  # the README's oldest, and the newest that kubernetes-validate 1.37.0 has
