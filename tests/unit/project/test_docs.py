@@ -41,6 +41,7 @@ NOT_IN_A_PATH = ("://", ":", "*", "?", "[", "]", "{", "}", "<", ">", "…", "...
 MADE_AT_RUN_TIME = (
     "docker-compose.cgroup.yml",  # make config
     "bench/results.json",  # make bench
+    ".venv/",  # make setup
     "grader/report/",  # make report
     "grader/feedback/",  # make feedback
     "grader/grades.csv",  # make grades
