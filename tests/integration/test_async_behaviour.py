@@ -13,7 +13,8 @@ def results_present(lab, name):
 
 
 def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean_lab):
-    job_seconds = 20
+    # 40 s: on a loaded 2-core machine launching it on five hosts once took 20 s.
+    job_seconds = 40
     run = run_playbook(
         f"""
 - hosts: servers
@@ -29,7 +30,7 @@ def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean
         progress="none",
     )
     assert run.ok, run.summary()
-    # The play is over while the jobs still run: wide margin, the job takes 20 s.
+    # The play is over while the jobs still run: wide margin, the job takes 40 s.
     assert run.wall_time < job_seconds - 5, run.wall_time
     assert results_present(clean_lab, "long_task") == []
     for task in run.tasks:
@@ -40,12 +41,12 @@ def test_fire_and_forget_returns_before_the_job_ends_and_the_job_completes(clean
     # ...and every job then finishes on its host, with no controller watching.
     wait_until(
         lambda: results_present(clean_lab, "long_task") == HOSTS,
-        timeout=90,
+        timeout=120,
         interval=2,
         what="long_task results on all five hosts",
     )
     rc, out = clean_lab.exec("web2", "cat /var/lib/lab/results/long_task.done")
-    assert rc == 0 and "seconds=20" in out
+    assert rc == 0 and f"seconds={job_seconds}" in out
 
 
 def test_async_status_waits_until_every_job_is_finished(clean_lab):
