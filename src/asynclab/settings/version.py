@@ -4,7 +4,7 @@ version; LAB_VERSION (the environment, then .env) chooses another."""
 from __future__ import annotations
 
 import os
-import re
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -12,23 +12,12 @@ from .setting import SettingError
 
 #: Where a source checkout's pyproject.toml lies, relative to this file (src/asynclab/settings/).
 SOURCE_ROOT = Path(__file__).resolve().parents[3]
-_VERSION_LINE = re.compile(r'^version\s*=\s*"([^"]+)"\s*$')
 
 
 def _pyproject_version(path: Path) -> str | None:
     """[project]'s version in a pyproject.toml of this package; None if it is not one."""
-    section = ""
-    name = version = None
-    for line in path.read_text().splitlines():
-        line = line.strip()
-        if line.startswith("["):
-            section = line
-        elif section == "[project]":
-            if line.startswith("name") and "=" in line:
-                name = line.split("=", 1)[1].strip().strip('"')
-            elif found := _VERSION_LINE.match(line):
-                version = found.group(1)
-    return version if name == "asynclab" else None
+    project = tomllib.loads(path.read_text()).get("project", {})
+    return project.get("version") if project.get("name") == "asynclab" else None
 
 
 def package_version() -> str:

@@ -38,12 +38,18 @@ SYSTEMD = ["/sbin/init"]  # the command that CRI-O (and podman) take for systemd
 MEMORY_DIRS = ("/run", "/run/lock", "/tmp")  # compose's tmpfs, and /tmp for containerd
 # What systemd (PID 1, services as their users) and sshd (privilege separation, login
 # records) use: each is in Docker's default set, which the compose stack's targets keep.
-SYSTEMD_CAPABILITIES = "AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETPCAP SETUID"
-SYSTEMD_CAPABILITIES = [*SYSTEMD_CAPABILITIES.split(), "SYS_CHROOT"]
+SYSTEMD_CAPABILITIES = (
+    "AUDIT_WRITE CHOWN DAC_OVERRIDE FOWNER FSETID KILL NET_BIND_SERVICE SETGID SETPCAP SETUID SYS_CHROOT".split()
+)
 # The target image's own HEALTHCHECK (images/target/Dockerfile), which compose runs and a
 # pod does not: the same check becomes the target's readiness probe.
-TARGET_HEALTH = {"test": ["CMD", "/usr/local/sbin/lab-health"], "retries": 12}
-TARGET_HEALTH.update(interval="5s", timeout="5s", start_period="60s")
+TARGET_HEALTH = {
+    "test": ["CMD", "/usr/local/sbin/lab-health"],
+    "retries": 12,
+    "interval": "5s",
+    "timeout": "5s",
+    "start_period": "60s",
+}
 # The parts of the Secret that each compose volume stands for: the public ones for the
 # targets, the certificate for the stand-in. The private SSH key goes to the server only.
 TRUST_ITEMS = {"authorized_keys": 0o444, "ca.crt": 0o444}
