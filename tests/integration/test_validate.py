@@ -6,9 +6,14 @@ one line first, then the answers that fall short, then the unanswered ones in on
 
 import json
 import shlex
+import threading
+import urllib.request
+import uuid
 
 import pytest
 
+from asynclab.stack.waiting import wait_until
+from tests.helpers.browsing import contents, lab_address
 from tests.helpers.paths import PLAYBOOKS, ROOT
 
 from .test_labs import copy_tree
@@ -111,3 +116,51 @@ def test_a_summative_release_keeps_its_verdicts_for_the_feedback(course):
     assert "1 of 12 answered; your points come with the feedback." in said, said[-3000:]
     assert "Not answered yet: 2. Size the async budget, " in said
     assert "✘" not in said and "✔" not in said and "Not right yet" not in said
+
+
+def press_validate(base: str, token: str, name: str) -> dict:
+    """What the Validate button asks the learner's server, and its answer."""
+    request = urllib.request.Request(
+        f"{base}/assignments/validate",
+        method="POST",
+        data=json.dumps({"path": name}).encode(),
+        headers={"Authorization": f"token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=600) as response:
+        return json.loads(response.read())
+
+
+def test_the_lab_answers_while_validate_runs_the_notebook(lab):
+    """nbgrader's own handler checks in the server's event loop, and the whole lab froze for
+    the length of the check; the lab's runs it in a process of its own."""
+    container = lab.container("lab")
+    base, token = lab_address(lab)
+    marker = f"/tmp/validating-{uuid.uuid4().hex[:8]}"
+    name = f"slow-check-{uuid.uuid4().hex[:6]}.ipynb"
+    cell = f"import pathlib, time\nmarker = pathlib.Path({marker!r})\nmarker.touch()\ntime.sleep(40)\nmarker.unlink()"
+    slow = {"cell_type": "code", "execution_count": None, "id": "slow", "metadata": {}, "outputs": [], "source": cell}
+    notebook = {
+        "cells": [slow],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    contents(base, token, name, "PUT", notebook)
+    answers = []
+    pressed = threading.Thread(target=lambda: answers.append(press_validate(base, token, name)))
+    pressed.start()
+    try:
+        wait_until(
+            lambda: container.exec_run(["test", "-e", marker])[0] == 0,
+            timeout=300,
+            what="Validate to be running the notebook",
+        )
+        listed = contents(base, token, "", "GET")  # asked while the check sleeps
+        assert name in [entry["name"] for entry in listed["content"]]
+        assert container.exec_run(["test", "-e", marker])[0] == 0, "the lab answered only once Validate had ended"
+        pressed.join(timeout=600)
+        (answer,) = answers
+        assert "success" in answer and "Traceback" not in json.dumps(answer), answer
+    finally:
+        pressed.join(timeout=600)
+        contents(base, token, name, "DELETE")
