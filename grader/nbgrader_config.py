@@ -18,6 +18,7 @@ from nbgrader.preprocessors import (
 )
 
 try:
+    from asynclab import settings
     from asynclab.classroom.feedback import HideHiddenTests, ShortenTracebacks
     from asynclab.classroom.feedback_alt_text import DescribeImages
     from asynclab.classroom.feedback_comments import DropEmptyComments
@@ -52,7 +53,7 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # submissions survive `make down`/`make up`; elsewhere in the home folder.
 if os.environ.get("NBGRADER_EXCHANGE"):
     exchange = os.environ["NBGRADER_EXCHANGE"]
-elif os.environ.get("ASYNCLAB_IN_LAB"):
+elif settings.IN_LAB.get():
     exchange = os.path.expanduser("~/work/.nbgrader-exchange")
 else:
     exchange = os.path.expanduser("~/.nbgrader-exchange")
@@ -67,7 +68,7 @@ c.ExchangeFactory.collect = "asynclab.classroom.exchange.OwnerCheckedCollect"
 # On the hub (deploy/jupyterhub) every person is a Unix user of their own: the exchange's
 # course folder belongs to the instructors' group (nbgrader's groupshared mode), and each
 # fetched assignment lands in a folder named after the course.
-if os.environ.get("ASYNCLAB_HUB"):
+if settings.HUB.get():
     c.CourseDirectory.groupshared = True
     c.Exchange.path_includes_course = True
 

@@ -53,11 +53,13 @@ def test_every_asynclab_variable_of_the_repository_is_declared():
 
 
 def test_only_the_settings_module_reads_them_in_src():
-    """No os.environ / os.getenv of an ASYNCLAB_ name anywhere else in the package."""
+    """No os.environ / os.getenv of an ASYNCLAB_ name anywhere else in the package, nor in
+    the course's nbgrader settings and the deployments' Python, which run with the package."""
     reading = re.compile(r"(environ\b[^\n]*|getenv\([^\n]*)[\"']ASYNCLAB_")
+    places = [*SRC.rglob("*.py"), *(ROOT / "grader").rglob("*.py"), *(ROOT / "deploy").rglob("*.py")]
     readers = [
         str(path.relative_to(ROOT))
-        for path in SRC.rglob("*.py")
+        for path in places
         if path.parent != SRC / "settings"
         if reading.search(path.read_text())
     ]
