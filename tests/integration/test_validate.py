@@ -13,7 +13,7 @@ import uuid
 import pytest
 
 from asynclab.stack.waiting import wait_until
-from tests.helpers.browsing import contents, lab_address
+from tests.helpers.browsing import code_cell, contents, lab_address, notebook
 from tests.helpers.paths import PLAYBOOKS, ROOT
 
 from .test_labs import copy_tree
@@ -138,14 +138,7 @@ def test_the_lab_answers_while_validate_runs_the_notebook(lab):
     marker = f"/tmp/validating-{uuid.uuid4().hex[:8]}"
     name = f"slow-check-{uuid.uuid4().hex[:6]}.ipynb"
     cell = f"import pathlib, time\nmarker = pathlib.Path({marker!r})\nmarker.touch()\ntime.sleep(40)\nmarker.unlink()"
-    slow = {"cell_type": "code", "execution_count": None, "id": "slow", "metadata": {}, "outputs": [], "source": cell}
-    notebook = {
-        "cells": [slow],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    contents(base, token, name, "PUT", notebook)
+    contents(base, token, name, "PUT", notebook(code_cell("slow", cell)))
     answers = []
     pressed = threading.Thread(target=lambda: answers.append(press_validate(base, token, name)))
     pressed.start()
